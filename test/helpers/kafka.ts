@@ -1,0 +1,165 @@
+/**
+ * Test helpers for the real Kafka started by `scripts/kafka up`. Every helper opens its own
+ * kafkajs client and closes it before returning, so a test never leaks sockets or timers.
+ */
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type { Kafka as KafkaClient } from 'kafkajs';
+
+const { Kafka, logLevel, Partitioners } = kafkajs;
+
+/** Bootstrap brokers for integration tests: `EL_KAFKA_BROKERS` (comma-separated) or 127.0.0.1:9092. */
+export const BROKERS: readonly string[] = (process.env.EL_KAFKA_BROKERS ?? '127.0.0.1:9092')
+  .split(',')
+  .map((b) => b.trim())
+  .filter((b) => b.length > 0);
+
+/** A quiet kafkajs client for tests (kafkajs' own logging would drown the test report). */
+export function testKafka(brokers: readonly string[] = BROKERS, clientId = 'el-test'): KafkaClient {
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+}
+
+/** A topic or group name no other test (or earlier run) has used: `<prefix>-<time>-<random>`. */
+export function uniqueName(prefix: string): string {
+  const safe = prefix.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${safe}-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Creates a uniquely named topic and waits until every partition has a leader.
+ * @returns the topic name
+ */
+export async function freshTopic(
+  prefix: string,
+  partitions = 1,
+  replicationFactor = 1,
+  brokers: readonly string[] = BROKERS,
+): Promise<string> {
+  const topic = uniqueName(prefix);
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor }],
+      waitForLeaders: false,
+    });
+    if (!created) throw new Error(`topic ${topic} already existed`);
+  } finally {
+    await admin.disconnect();
+  }
+  // Not kafkajs' waitForLeaders (on by default): on a multi-broker cluster a broker that has
+  // not yet applied the new metadata answers UNKNOWN_TOPIC_OR_PARTITION, which that wait does
+  // not retry. Ask every broker on its own, so that a later client, whichever broker it
+  // bootstraps from, finds the topic with its leaders.
+  await Promise.all(brokers.map((broker) => awaitTopicOn(broker, topic, partitions)));
+  return topic;
+}
+
+/** Polls one broker until it lists `partitions` partitions of `topic`, each with a leader. */
+async function awaitTopicOn(broker: string, topic: string, partitions: number): Promise<void> {
+  const admin = testKafka([broker]).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = topics[0]?.partitions ?? [];
+        if (parts.length === partitions && parts.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: ${broker} lists no leader for every partition after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Produces each line as one message value (acks from all in-sync replicas), optionally to one partition. */
+export async function produceLines(
+  topic: string,
+  lines: readonly string[],
+  partition?: number,
+  brokers: readonly string[] = BROKERS,
+): Promise<void> {
+  const producer = testKafka(brokers).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: lines.map((value) => (partition === undefined ? { value } : { value, partition })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * Reads `topic` from the beginning with a fresh consumer group until `count` messages arrived.
+ * Rejects (after closing the consumer) if fewer arrived within `timeoutMs`; the error says how many.
+ * @returns the message values as UTF-8 strings, in arrival order (per-partition order is kept)
+ */
+export async function consumeAll(
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+  brokers: readonly string[] = BROKERS,
+): Promise<string[]> {
+  const consumer = testKafka(brokers).consumer({
+    groupId: uniqueName('el-test-group'),
+    allowAutoTopicCreation: false,
+  });
+  const values: string[] = [];
+  let done!: () => void;
+  const enough = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`consumeAll(${topic}): ${values.length}/${count} messages after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value === null ? '' : message.value.toString('utf8'));
+        // Resolve only; disconnecting from inside eachMessage would wait on itself.
+        if (values.length >= count) done();
+      },
+    });
+    if (count > 0) await Promise.race([enough, timedOut]);
+    // Everything that arrived, so a test asserting exact values also sees unexpected extras.
+    return [...values];
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+}
+
+/** The sum over partitions of `group`'s committed offsets on `topic` (0 for a partition without a commit). */
+export async function committedTotal(group: string, topic: string, brokers: readonly string[] = BROKERS): Promise<number> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return (entry?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
