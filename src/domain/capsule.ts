@@ -1,0 +1,109 @@
+/**
+ * The EventCapsule (design §5): the envelope every valid event travels in after the processor.
+ * `encapsulate` turns a parsed line's fields into a capsule with exactly the contract's fields,
+ * dropping anything else a client or an old format put at the top level (`clientValidated`,
+ * `isTruncated`, `clientIp`, `timestamp`, ...), and computes the deterministic uuid.
+ */
+import type { ErrorCode } from './errors.js';
+import { dtFromEpoch, normalizeDt } from './iso-time.js';
+import type { UserAgentInfo } from './user-agent.js';
+import { capsuleUuid } from './uuid.js';
+
+/** An encapsulated event: exactly these top-level fields. */
+export interface EventCapsule {
+  readonly event: Readonly<Record<string, unknown>>;
+  readonly schema: string;
+  readonly revision: number;
+  /** Absent only when the client did not send it (the capsule schema then rejects the event). */
+  readonly wiki?: string;
+  readonly webHost?: string;
+  readonly recvFrom: string;
+  readonly seqId: number;
+  /** UTC, ISO 8601 with `Z`: `2013-01-19T23:16:38Z`. */
+  readonly dt: string;
+  /** 32 lowercase hex digits, see `capsuleUuid`. */
+  readonly uuid: string;
+  /** Parsed user agent; `null` when the request had none (`-`). */
+  readonly userAgent: UserAgentInfo | null;
+  /** Kafka topic the capsule was produced to, when known. */
+  readonly topic?: string;
+  /** Client IP; never stored in MySQL. */
+  readonly ip?: string;
+}
+
+/** Why fields could not become a capsule; `schema`/`revision`/`wiki` when they were readable. */
+export interface CapsuleFailure {
+  readonly ok: false;
+  /** `EL_PARSE_FAILED`: the line lacked the identity (recvFrom, seqId, dt); `EL_VALIDATION_FAILED`: the capsule is malformed. */
+  readonly code: Extract<ErrorCode, 'EL_PARSE_FAILED' | 'EL_VALIDATION_FAILED'>;
+  readonly message: string;
+  readonly schema?: string;
+  readonly revision?: number;
+  readonly wiki?: string;
+}
+
+/** What {@link encapsulate} returns. */
+export type CapsuleResult = { readonly ok: true; readonly capsule: EventCapsule } | CapsuleFailure;
+
+/** Top-level fields of a capsule, in the order they are written. */
+export const CAPSULE_FIELDS = Object.freeze([
+  'event', 'schema', 'revision', 'wiki', 'webHost', 'recvFrom', 'seqId', 'dt', 'uuid', 'userAgent', 'topic', 'ip',
+] as const);
+
+const SCHEMA_NAME = /^[./a-zA-Z0-9_-]{1,63}$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Builds the capsule from parsed fields (a `LineParser` success, or any object of the same
+ * shape). Never throws. `dt` comes from `dt`, else from `timestamp` (epoch seconds, or ms);
+ * `ip` `-` means absent. The uuid is always recomputed, never taken from the input, so that a
+ * client cannot choose it.
+ */
+export function encapsulate(fields: Readonly<Record<string, unknown>>): CapsuleResult {
+  const { event, schema, revision, wiki, webHost, recvFrom, seqId, userAgent, topic, ip } = fields;
+  const hints = {
+    ...(typeof schema === 'string' && SCHEMA_NAME.test(schema) ? { schema } : {}),
+    ...(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 1 ? { revision } : {}),
+    ...(typeof wiki === 'string' ? { wiki } : {}),
+  };
+  const invalid = (message: string): CapsuleFailure => ({ ok: false, code: 'EL_VALIDATION_FAILED', message, ...hints });
+  const unidentified = (message: string): CapsuleFailure => ({ ok: false, code: 'EL_PARSE_FAILED', message, ...hints });
+
+  if (typeof recvFrom !== 'string' || recvFrom === '') return unidentified('capsule has no recvFrom');
+  if (typeof seqId !== 'number' || !Number.isSafeInteger(seqId) || seqId < 0) return unidentified('capsule has no integer seqId');
+  const dt =
+    typeof fields.dt === 'string' ? normalizeDt(fields.dt)
+    : typeof fields.dt === 'number' ? dtFromEpoch(fields.dt)
+    : fields.dt === undefined && typeof fields.timestamp === 'number' ? dtFromEpoch(fields.timestamp)
+    : undefined;
+  if (dt === undefined) return unidentified('capsule has no valid dt (or timestamp)');
+
+  if (typeof schema !== 'string' || schema === '') return invalid('capsule has no schema');
+  if (!SCHEMA_NAME.test(schema)) return invalid(`schema name ${JSON.stringify(schema.slice(0, 80))} is not a valid name`);
+  if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 1) return invalid('capsule revision is not a positive integer');
+  if (!isPlainObject(event)) return invalid('capsule event is not an object');
+  if (wiki !== undefined && typeof wiki !== 'string') return invalid('capsule wiki is not a string');
+  if (webHost !== undefined && typeof webHost !== 'string') return invalid('capsule webHost is not a string');
+  if (userAgent !== undefined && userAgent !== null && !isPlainObject(userAgent)) {
+    return invalid('capsule userAgent is not a parsed user agent (no user-agent parser configured?)');
+  }
+
+  const capsule: EventCapsule = {
+    event,
+    schema,
+    revision,
+    ...(wiki !== undefined ? { wiki } : {}),
+    ...(webHost !== undefined ? { webHost } : {}),
+    recvFrom,
+    seqId,
+    dt,
+    uuid: capsuleUuid({ recvFrom, seqId, dt }),
+    userAgent: (userAgent ?? null) as UserAgentInfo | null,
+    ...(typeof topic === 'string' && topic !== '' ? { topic } : {}),
+    ...(typeof ip === 'string' && ip !== '' && ip !== '-' ? { ip } : {}),
+  };
+  return { ok: true, capsule };
+}

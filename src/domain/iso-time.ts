@@ -1,0 +1,80 @@
+/**
+ * ISO 8601 times as the raw line and the capsule carry them. Pure: no clock reads.
+ * The capsule's `dt` is always UTC with a `Z` (`2013-01-19T23:16:38Z`), because the uuid is
+ * computed from its text and two spellings of one instant must not give two uuids.
+ */
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Parsed parts of an ISO time: ms since the epoch and the fraction digits as written. */
+interface IsoParts {
+  readonly ms: number;
+  readonly fraction: string | undefined;
+}
+
+function parseIso(text: string): IsoParts | undefined {
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  let ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls 31 Feb into March: reject dates that do not exist.
+  const check = new Date(ms);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offH = Number(digits.slice(0, 2));
+    const offM = Number(digits.slice(2, 4));
+    if (offH > 23 || offM > 59) return undefined;
+    ms -= sign * (offH * 60 + offM) * 60_000;
+  }
+  return { ms, fraction: frac };
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function format(ms: number, fraction: string | undefined): string {
+  const t = new Date(ms);
+  const base = `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
+  return `${base}${fraction ? `.${fraction}` : ''}Z`;
+}
+
+/**
+ * Normalises an ISO time to the capsule's `dt`: UTC, `Z` suffix, seconds precision unless the
+ * input had a fraction (kept as written). Input may lack the zone (`2016-09-26T07:01:42`, read as
+ * UTC) or carry an offset. `undefined` when the text is not a valid time.
+ */
+export function normalizeDt(text: string): string | undefined {
+  const parts = parseIso(text);
+  if (!parts || !Number.isFinite(parts.ms)) return undefined;
+  const year = new Date(parts.ms).getUTCFullYear();
+  if (year < 0 || year > 9999) return undefined;
+  return format(parts.ms, parts.fraction);
+}
+
+/** Seconds since the epoch of an ISO time (the `%t` converter); `undefined` when invalid. */
+export function isoToEpochSeconds(text: string): number | undefined {
+  const parts = parseIso(text);
+  return parts ? Math.floor(parts.ms / 1000) : undefined;
+}
+
+/**
+ * The `dt` of an epoch timestamp. Values too large to be seconds (after year 5138) are read as
+ * milliseconds, as the original did for client-sent timestamps. `undefined` when not finite.
+ */
+export function dtFromEpoch(timestamp: number): string | undefined {
+  if (!Number.isFinite(timestamp) || timestamp < 0) return undefined;
+  const ms = Math.floor(timestamp > 1e11 ? timestamp : timestamp * 1000);
+  if (ms > 253402300799999) return undefined; // after 9999-12-31
+  const rest = ms % 1000;
+  return format(ms - rest, rest > 0 ? pad(rest, 3) : undefined);
+}

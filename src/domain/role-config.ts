@@ -1,0 +1,63 @@
+import type { EndpointUri } from './uri.js';
+
+/** The three kinds of role a daemon runs; also the config sub-directory names. */
+export const ROLE_KINDS = ['intakes', 'processors', 'consumers'] as const;
+export type RoleKind = (typeof ROLE_KINDS)[number];
+
+/** Where schemas come from: a directory and/or an HTTP base URL. */
+export interface SchemaSource {
+  readonly schemasPath?: string;
+  readonly schemaUriBase?: string;
+}
+
+/** `eventlogging processor` arguments, parsed. */
+export interface ProcessorConfig extends SchemaSource {
+  readonly kind: 'processor';
+  readonly sid?: string;
+  readonly format: string;
+  readonly input: EndpointUri;
+  readonly outputs: readonly EndpointUri[];
+  /** Where EventErrors go; `first-output` when the flag had no value; absent when not asked for. */
+  readonly outputInvalid?: EndpointUri | 'first-output';
+  /** Schemas allowed on (or denied from) eventlogging-valid-mixed, as a regex source. */
+  readonly validMixedAllow?: string;
+  readonly validMixedDeny?: string;
+  /** Bound on produce requests waiting for acknowledgement, per partition (backpressure). */
+  readonly maxInFlight: number;
+}
+
+/** `eventlogging consumer` arguments, parsed. */
+export interface ConsumerConfig extends SchemaSource {
+  readonly kind: 'consumer';
+  readonly input: EndpointUri;
+  readonly output: EndpointUri;
+  /** Where rows the database rejects go as EventErrors (code `consumer`). */
+  readonly errorOutput?: EndpointUri;
+  /** `drop-bots` drops is_bot && !is_mediawiki as the original did; `keep-all` keeps everything. */
+  readonly botPolicy: 'drop-bots' | 'keep-all';
+}
+
+/** `eventlogging intake` arguments, parsed. */
+export interface IntakeConfig extends SchemaSource {
+  readonly kind: 'intake';
+  readonly host: string;
+  readonly port: number;
+  readonly output: EndpointUri;
+  /** Beacons with a longer (still encoded) query string are counted and dropped. */
+  readonly maxQueryLength: number;
+  /** The recvFrom written on every raw line: this intake's host name. */
+  readonly recvFrom: string;
+  /** File holding the seqId high-water mark, so (recvFrom, seqId) stays unique across restarts. */
+  readonly seqStatePath?: string;
+}
+
+/** Any role's configuration. */
+export type RoleConfig = ProcessorConfig | ConsumerConfig | IntakeConfig;
+
+/** A role as configured in `DIR/<kind>/<name>`. */
+export interface RoleSpec {
+  readonly kind: RoleKind;
+  readonly name: string;
+  readonly file: string;
+  readonly config: RoleConfig;
+}

@@ -1,0 +1,44 @@
+import { quoteIdentifier } from './mysql-identifier.js';
+import type { TableColumn, TableDefinition } from './table-mapping.js';
+
+/** Name of the unique key on `uuid`: duplicates from at-least-once delivery are ignored by it. */
+export const UUID_KEY = 'ix_uuid';
+/** Name of the index on `timestamp`. */
+export const TIMESTAMP_KEY = 'ix_timestamp';
+
+function columnDdl(column: TableColumn): string {
+  const name = quoteIdentifier(column.name);
+  if (column.source.kind === 'id') return `${name} BIGINT NOT NULL AUTO_INCREMENT`;
+  // uuid is NOT NULL: a unique key lets any number of NULLs through, which would defeat dedup.
+  if (column.source.kind === 'capsule' && column.source.field === 'uuid') return `${name} CHAR(32) NOT NULL`;
+  return `${name} ${column.sqlType} NULL DEFAULT NULL`;
+}
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` for an event table: InnoDB, utf8mb4, primary key `id`, unique key
+ * on `uuid`, index on `timestamp`. Every identifier is quoted; no value is interpolated.
+ */
+export function createTableDdl(table: TableDefinition): string {
+  const lines = table.columns.map(columnDdl);
+  lines.push('PRIMARY KEY (`id`)');
+  lines.push(`UNIQUE KEY ${quoteIdentifier(UUID_KEY)} (\`uuid\`)`);
+  lines.push(`KEY ${quoteIdentifier(TIMESTAMP_KEY)} (\`timestamp\`)`);
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table.name)} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
+}
+
+/** The columns a row supplies, in order: every column except the auto-increment `id`. */
+export function insertColumns(table: TableDefinition): readonly TableColumn[] {
+  return table.columns.filter((c) => c.source.kind !== 'id');
+}
+
+/**
+ * A multi-row `INSERT IGNORE INTO <table> (<columns>) VALUES (?, ...), ...` with placeholders for
+ * `rowCount` rows of {@link insertColumns}; pass the rows' values (from `rowFor`) flattened.
+ * IGNORE makes a redelivered event (same uuid) a no-op rather than an error.
+ */
+export function insertIgnoreSql(table: TableDefinition, rowCount: number): string {
+  if (!Number.isInteger(rowCount) || rowCount < 1) throw new RangeError(`rowCount must be a positive integer, got ${rowCount}`);
+  const columns = insertColumns(table);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return `INSERT IGNORE INTO ${quoteIdentifier(table.name)} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES ${Array<string>(rowCount).fill(tuple).join(', ')}`;
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpLoader } from '../../../src/schemas/http-loader.js';
+import { isElError } from '../../../src/domain/errors.js';
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; base: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/schemas/` };
+}
+
+test('fetches <base>/<Name>/<revision>.json and maps failures to codes', async () => {
+  const seen: string[] = [];
+  const { server, base } = await serve((req, res) => {
+    seen.push(req.url ?? '');
+    if (req.url === '/schemas/Edit/1.json') { res.setHeader('content-type', 'application/json'); res.end('{"properties":{}}'); return; }
+    if (req.url === '/schemas/Bad/1.json') { res.end('<html>'); return; }
+    if (req.url === '/schemas/Slow/1.json') { setTimeout(() => res.end('{}'), 500); return; }
+    res.statusCode = req.url === '/schemas/Down/1.json' ? 503 : 404;
+    res.end();
+  });
+  try {
+    const load = httpLoader(base, { timeoutMs: 100 });
+    assert.deepEqual(await load('Edit', 1), { properties: {} });
+    await assert.rejects(load('Nope', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && /HTTP 404/.test(e.message));
+    await assert.rejects(load('Down', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && /HTTP 503/.test(e.message));
+    await assert.rejects(load('Bad', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_INVALID');
+    await assert.rejects(load('Slow', 1), (e: unknown) => isElError(e) && e.code === 'EL_TIMEOUT');
+    await assert.rejects(load('../x', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND');
+    assert.ok(seen.includes('/schemas/Edit/1.json'));
+    assert.ok(!seen.some((u) => u.includes('..')));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('a connection failure is EL_SCHEMA_NOT_FOUND with the cause kept', async () => {
+  const load = httpLoader('http://127.0.0.1:1', { timeoutMs: 1000 });
+  await assert.rejects(load('Edit', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && e.cause !== undefined);
+});
