@@ -1,0 +1,166 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { formatRawLine, isoSeconds } from '../intake/raw-line.js';
+import type { OfferResult } from '../intake/line-batcher.js';
+import type { IntakeMetrics } from '../intake/intake-metrics.js';
+import type { SeqAllocator } from '../intake/seq-allocator.js';
+
+/** What the intake stamps on a server-side event. */
+export interface ServerSideMeta {
+  readonly recvFrom: string;
+  readonly seqId: number;
+  /** Receive time, ISO with `Z`, seconds precision. */
+  readonly dt: string;
+  readonly userAgent: string | undefined;
+  readonly ip: string;
+}
+
+/** One submitted event after validation: a capsule for the schema topics, or an EventError. */
+export type AcceptedEvent =
+  | { readonly kind: 'valid'; readonly capsule: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'invalid'; readonly error: Readonly<Record<string, unknown>>; readonly message: string };
+
+/** The server-side (`POST /v1/events`) half of the intake, injected. */
+export interface ServerSideEvents {
+  /** Validates and encapsulates one submitted object. Never rejects for a bad event. */
+  accept(input: unknown, meta: ServerSideMeta): Promise<AcceptedEvent>;
+  /** Produces capsules to their schema and mixed topics and EventErrors to the error topic; resolves once acknowledged. */
+  produce(valid: ReadonlyArray<Readonly<Record<string, unknown>>>, invalid: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void>;
+}
+
+/** Everything the intake HTTP app needs; nothing is global. */
+export interface IntakeAppDeps {
+  readonly recvFrom: string;
+  /** Longest accepted query string, in encoded bytes; longer beacons are answered 414 and dropped. */
+  readonly maxQueryLength: number;
+  /** Wall clock, ms since the epoch. */
+  readonly clock: () => number;
+  readonly seq: Pick<SeqAllocator, 'take' | 'ready'>;
+  /** Queues one raw line for the output; never blocks. */
+  readonly produceRaw: (line: string) => OfferResult;
+  readonly metrics: IntakeMetrics;
+  /** Absent when no schemas are configured: `/v1/events` then answers 503. */
+  readonly events?: ServerSideEvents;
+  readonly logger?: Logger;
+  /** Largest `/v1/events` body, bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+}
+
+/** The client address: the socket's, IPv4-mapped IPv6 written as plain IPv4. */
+function clientIp(req: FastifyRequest): string {
+  const ip = req.socket.remoteAddress ?? req.ip ?? '-';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
+}
+
+async function nextSeqId(seq: IntakeAppDeps['seq']): Promise<number | undefined> {
+  const id = seq.take();
+  if (id !== undefined) return id;
+  try {
+    await seq.ready();
+  } catch {
+    return undefined;
+  }
+  return seq.take();
+}
+
+/**
+ * Builds the intake HTTP app without listening (tests use `inject()`):
+ *
+ * - `GET|POST /beacon/event?<url-encoded JSON>`: 204 at once and one raw line to the output;
+ *   400 for an empty query, 414 for a query longer than `maxQueryLength` (the original dropped it
+ *   silently with a success status; a client-visible status makes the drop diagnosable), 503 when
+ *   the output is down or its backlog is full. Dropped beacons are counted by reason.
+ * - `POST /v1/events` (JSON, one event or an array): validated at once; 201 all accepted,
+ *   207 some (body lists errors by index), 400 none or a bad body, 503 output unavailable.
+ */
+export function buildIntakeApp(deps: IntakeAppDeps): FastifyInstance {
+  const { metrics } = deps;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.bodyLimit ?? 1_048_576,
+    // The beacon's query is taken raw from the URL; parsing it into an object is wasted work.
+    routerOptions: { querystringParser: () => ({}) },
+  });
+
+  const beacon = async (req: FastifyRequest, reply: FastifyReply) => {
+    metrics.beaconReceived();
+    const url = req.raw.url ?? '';
+    const at = url.indexOf('?');
+    const query = at < 0 ? '' : url.slice(at + 1);
+    if (query === '' || query === ';') {
+      metrics.beaconDropped('empty');
+      return reply.code(400).send();
+    }
+    if (Buffer.byteLength(query) > deps.maxQueryLength) {
+      metrics.beaconDropped('too_long');
+      return reply.code(414).send();
+    }
+    const seqId = await nextSeqId(deps.seq);
+    if (seqId === undefined) {
+      metrics.beaconDropped('seq_unavailable');
+      return reply.code(503).send();
+    }
+    const line = formatRawLine({
+      query,
+      recvFrom: deps.recvFrom,
+      seqId,
+      receivedAt: deps.clock(),
+      ip: clientIp(req),
+      userAgent: req.headers['user-agent'],
+    });
+    const result = deps.produceRaw(line);
+    if (result === 'accepted') return reply.code(204).send();
+    metrics.beaconDropped(result === 'backlog-full' ? 'backlog_full' : 'producer_down');
+    return reply.code(503).send();
+  };
+
+  app.register(async (scope) => {
+    // sendBeacon posts with arbitrary content types (text/plain, none); the payload is in the
+    // query, so any body is read and discarded instead of being refused with 415.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => {
+      payload.on('error', done);
+      payload.on('end', () => done(null, undefined));
+      payload.resume();
+    });
+    scope.get('/beacon/event', beacon);
+    scope.post('/beacon/event', beacon);
+  });
+
+  app.post('/v1/events', async (req, reply) => {
+    const events = deps.events;
+    if (!events) return reply.code(503).send({ error: 'server-side events are not configured (no --schemas-path or --schema-uri-base)' });
+    const body = req.body;
+    const list: unknown[] | undefined = Array.isArray(body) ? body : body !== null && typeof body === 'object' ? [body] : undefined;
+    if (!list || list.length === 0) return reply.code(400).send({ error: 'expected a JSON object or a non-empty array of objects' });
+    const dt = `${isoSeconds(deps.clock())}Z`;
+    const userAgent = req.headers['user-agent'];
+    const ip = clientIp(req);
+    const valid: Array<Readonly<Record<string, unknown>>> = [];
+    const invalid: Array<Readonly<Record<string, unknown>>> = [];
+    const errors: Array<{ index: number; message: string }> = [];
+    for (const [index, input] of list.entries()) {
+      const seqId = await nextSeqId(deps.seq);
+      if (seqId === undefined) return reply.code(503).send({ error: 'seqId state cannot be persisted' });
+      const result = await events.accept(input, { recvFrom: deps.recvFrom, seqId, dt, userAgent, ip });
+      if (result.kind === 'valid') {
+        valid.push(result.capsule);
+        metrics.event('valid');
+      } else {
+        invalid.push(result.error);
+        errors.push({ index, message: result.message });
+        metrics.event('invalid');
+      }
+    }
+    try {
+      await events.produce(valid, invalid);
+    } catch (error) {
+      deps.logger?.warn({ err: error }, 'server-side events could not be produced');
+      return reply.code(503).send({ error: 'events could not be produced; retry later' });
+    }
+    const code = errors.length === 0 ? 201 : valid.length === 0 ? 400 : 207;
+    return reply.code(code).send({ accepted: valid.length, rejected: errors.length, errors });
+  });
+
+  return app;
+}

@@ -1,0 +1,190 @@
+/**
+ * The processor's outputs: where each routed message goes. Kafka outputs share one producer per
+ * broker list (acks from all in-sync replicas); `stdout://` and `file:///path` outputs get one
+ * JSON line per message. The writer is a `KafkaSink`, so `produce` drives every kind the same way
+ * and marks offsets durable only after every output has the batch.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import { ElError } from '../domain/errors.js';
+import type { ProcessorConfig } from '../domain/role-config.js';
+import type { EndpointUri } from '../domain/uri.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import { createKafkaSink, type KafkaSink, type OutMessage } from '../kafka/kafka-producer.js';
+import type { RouteOutput, RoutedMessage } from '../streams/route.js';
+
+/** The route plan of a processor: which outputs take valid capsules, and which takes EventErrors. */
+export interface RoutePlan {
+  /** One entry per OUTPUT, in order (index = position). */
+  readonly outputs: readonly RouteOutput[];
+  readonly invalid?: RouteOutput;
+  /** Every endpoint by index: the OUTPUTs, then `--output-invalid URI` when it is a separate one. */
+  readonly endpoints: readonly EndpointUri[];
+}
+
+function regex(source: string | undefined, what: string): RegExp | undefined {
+  if (source === undefined || source === '') return undefined;
+  try {
+    return new RegExp(source);
+  } catch (cause) {
+    throw new ElError('EL_CONFIG_INVALID', `${what}: not a regular expression: ${source}`, { cause });
+  }
+}
+
+function topicOf(uri: EndpointUri, what: string): string {
+  if (uri.kind === 'kafka-writer') return uri.topic;
+  if (uri.kind === 'stdout' || uri.kind === 'file') return '';
+  throw new ElError('EL_CONFIG_INVALID', `${what}: a processor writes to kafka:///...?topic=T, stdout:// or file:///path, not ${uri.kind}`);
+}
+
+/**
+ * Plans the routes of a processor config. A "mixed" output (its topic has no `{schema}`, e.g.
+ * `eventlogging-valid-mixed`, or a stream) applies `--valid-mixed-allow`/`--valid-mixed-deny`;
+ * a URI's own `allow=`/`deny=` (or the original's `blacklist=`) parameters override them. Per-schema
+ * outputs take every valid capsule. Throws `EL_CONFIG_INVALID` on a bad regex or output kind.
+ */
+export function planRoutes(config: Pick<ProcessorConfig, 'outputs' | 'outputInvalid' | 'validMixedAllow' | 'validMixedDeny'>): RoutePlan {
+  const outputs = config.outputs.map((uri, index): RouteOutput => {
+    const what = `OUTPUT ${index + 1}`;
+    const topic = topicOf(uri, what);
+    const params = uri.kind === 'kafka-writer' ? uri.params : {};
+    const mixed = !topic.includes('{schema}');
+    const allow = regex(params.allow ?? (mixed ? config.validMixedAllow : undefined), `${what} allow`);
+    const deny = regex(params.deny ?? params.blacklist ?? (mixed ? config.validMixedDeny : undefined), `${what} deny`);
+    return { index, topic, ...(allow && { allow }), ...(deny && { deny }) };
+  });
+  const endpoints: EndpointUri[] = [...config.outputs];
+  let invalid: RouteOutput | undefined;
+  if (config.outputInvalid === 'first-output') {
+    invalid = { index: 0, topic: outputs[0]!.topic };
+  } else if (config.outputInvalid !== undefined) {
+    invalid = { index: endpoints.length, topic: topicOf(config.outputInvalid, '--output-invalid') };
+    endpoints.push(config.outputInvalid);
+  }
+  return { outputs, ...(invalid && { invalid }), endpoints };
+}
+
+/** What {@link openProcessorOutputs} needs. */
+export interface OutputDeps {
+  readonly logger: Logger;
+  readonly clientId: string;
+  /** Standard output, for `stdout://`. */
+  readonly stdout: NodeJS.WritableStream;
+  /** Replaces kafkajs for Kafka outputs (tests): returns a connected sink for a broker list. */
+  readonly connectKafka?: (brokers: readonly string[]) => Promise<KafkaSink>;
+}
+
+interface StreamTarget {
+  readonly stream: NodeJS.WritableStream;
+  readonly owned: boolean;
+}
+
+/** Writes `text` and resolves once the stream has handed it on (its write callback), which bounds memory. */
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    stream.write(text, (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * Value bytes per produce request. The broker refuses a record batch over `message.max.bytes`
+ * (1 MiB by default) with a non-retryable error, which `produce` would retry forever: keep well
+ * under it, whatever the batch size in records.
+ */
+export const MAX_REQUEST_BYTES = 900 * 1024;
+
+/** Sends in requests of at most {@link MAX_REQUEST_BYTES} of values (one oversized message alone). */
+async function sendChunked(sink: KafkaSink, messages: readonly OutMessage[]): Promise<void> {
+  let bytes = 0;
+  let start = 0;
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const size = Buffer.byteLength(messages[i]!.value) + (messages[i]!.key?.length ?? 0) + 64;
+    if (bytes + size > MAX_REQUEST_BYTES && i > start) {
+      sends.push(sink.send(messages.slice(start, i)));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  sends.push(sink.send(start === 0 ? messages : messages.slice(start)));
+  await Promise.all(sends);
+}
+
+/**
+ * Opens every endpoint of a plan and returns one writer for them all. Kafka producers connect
+ * here (rejecting with a classified error when the brokers are unreachable; the caller retries).
+ */
+export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): Promise<KafkaSink> {
+  const streams = new Map<number, StreamTarget>();
+  const kafkaByIndex = new Map<number, KafkaSink>();
+  const sinksByBrokers = new Map<string, KafkaSink>();
+  const connect = deps.connectKafka ?? (async (brokers: readonly string[]) => createKafkaSink({
+    kafka: createKafka({ brokers, clientId: deps.clientId, logger: deps.logger }),
+    logger: deps.logger,
+  }));
+  try {
+    for (const [index, uri] of plan.endpoints.entries()) {
+      if (uri.kind === 'kafka-writer') {
+        const key = [...uri.brokers].sort().join(',');
+        let sink = sinksByBrokers.get(key);
+        if (sink === undefined) {
+          sink = await connect(uri.brokers);
+          sinksByBrokers.set(key, sink);
+        }
+        kafkaByIndex.set(index, sink);
+      } else if (uri.kind === 'stdout') {
+        streams.set(index, { stream: deps.stdout, owned: false });
+      } else if (uri.kind === 'file') {
+        const stream = createWriteStream(uri.path!, { flags: 'a' });
+        await once(stream, 'open');
+        streams.set(index, { stream, owned: true });
+      } else {
+        throw new ElError('EL_CONFIG_INVALID', `a processor cannot write to ${uri.kind}`);
+      }
+    }
+  } catch (error) {
+    await Promise.all([...sinksByBrokers.values()].map((s) => s.close()));
+    for (const t of streams.values()) if (t.owned) t.stream.end();
+    throw error;
+  }
+  const onlySink = sinksByBrokers.size === 1 && streams.size === 0 ? [...sinksByBrokers.values()][0] : undefined;
+
+  return {
+    async send(messages: readonly OutMessage[]) {
+      if (messages.length === 0) return;
+      // The common production case: every output on one cluster.
+      if (onlySink !== undefined) return sendChunked(onlySink, messages);
+      const lines = new Map<NodeJS.WritableStream, string[]>();
+      const perSink = new Map<KafkaSink, OutMessage[]>();
+      for (const m of messages) {
+        const index = (m as RoutedMessage).output ?? 0;
+        const target = streams.get(index);
+        if (target !== undefined) {
+          let l = lines.get(target.stream);
+          if (l === undefined) lines.set(target.stream, (l = []));
+          l.push(m.value);
+          continue;
+        }
+        const sink = kafkaByIndex.get(index);
+        if (sink === undefined) throw new ElError('EL_INTERNAL', `message routed to unknown output ${index}`);
+        let list = perSink.get(sink);
+        if (list === undefined) perSink.set(sink, (list = []));
+        list.push(m);
+      }
+      await Promise.all([
+        ...[...lines].map(([stream, l]) => write(stream, `${l.join('\n')}\n`)),
+        ...[...perSink].map(([sink, list]) => sendChunked(sink, list)),
+      ]);
+    },
+    connected: () => [...sinksByBrokers.values()].every((s) => s.connected()),
+    async close() {
+      await Promise.all([...sinksByBrokers.values()].map((s) => s.close()));
+      await Promise.all([...streams.values()].filter((t) => t.owned).map(async (t) => {
+        t.stream.end();
+        await once(t.stream, 'finish').catch(() => undefined);
+      }));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The processor's per-partition pipeline: raw Kafka records → check (parse, decode, capsule,
+ * validate) → route → produce (acks from all in-sync replicas) → completion marks. A record's
+ * offset completes only after every message it produced is acknowledged, so the Kafka source
+ * commits raw offsets only behind durable output.
+ */
+import type { Observable } from 'rxjs';
+import type { Completed, KafkaRecord, PartitionContext, PartitionPipeline } from '../kafka/kafka-record.js';
+import type { KafkaSink } from '../kafka/kafka-producer.js';
+import { produce, type Routed } from '../streams/produce.js';
+import { routeChecked, type Checked } from '../streams/route.js';
+import type { ProcessorCore } from './processor-core.js';
+import type { ProcessorMetrics } from './processor-metrics.js';
+import { orderedMap } from '../streams/ordered-map.js';
+
+/** What {@link createProcessorPipeline} needs. */
+export interface ProcessorPipelineDeps {
+  readonly core: Pick<ProcessorCore, 'check' | 'route' | 'known'>;
+  readonly sink: KafkaSink;
+  readonly metrics?: ProcessorMetrics;
+  /** Longest wait for a produce batch to fill (default 5 ms). */
+  readonly lingerMs?: number;
+  /** Records per produce batch (default 2,000). */
+  readonly maxBatch?: number;
+}
+
+/** Processes one record into its routed messages; synchronous unless its schema must be loaded. */
+export function processRecord(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics'>, record: KafkaRecord): Routed | Promise<Routed> {
+  const { core, metrics } = deps;
+  const done = (checked: Checked): Routed => {
+    metrics?.observe(checked, core.known);
+    return { offset: record.offset, messages: routeChecked(core.route, checked) };
+  };
+  const checked = core.check({ value: record.value, source: { topic: record.topic, partition: record.partition, offset: record.offset } });
+  return checked instanceof Promise ? checked.then(done) : done(checked);
+}
+
+/** Builds the {@link PartitionPipeline} the Kafka source runs for each assigned raw partition. */
+export function createProcessorPipeline(deps: ProcessorPipelineDeps): PartitionPipeline {
+  return (records: Observable<KafkaRecord>, context: PartitionContext): Observable<Completed> => records.pipe(
+    orderedMap((record: KafkaRecord) => processRecord(deps, record)),
+    produce({
+      sink: deps.sink,
+      logger: context.logger,
+      lingerMs: deps.lingerMs ?? 5,
+      maxBatch: deps.maxBatch ?? 2000,
+      onProduced: (messages, latencyMs) => deps.metrics?.produced(messages.length, latencyMs / 1000),
+      onRetry: () => deps.metrics?.produceFailed(),
+    }),
+  );
+}

@@ -1,0 +1,159 @@
+import type { ProcessorConfig, RoleSpec } from '../domain/role-config.js';
+import { ElError } from '../domain/errors.js';
+import type { KafkaReaderUri } from '../domain/uri.js';
+import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../daemon/role.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
+import type { KafkaSink } from '../kafka/kafka-producer.js';
+import { createProcessorCore, type ProcessorCore, type ProcessorCoreOptions } from './processor-core.js';
+import { createProcessorMetrics } from './processor-metrics.js';
+import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
+import { createProcessorPipeline } from './processor-pipeline.js';
+
+/** Tuning and test seams of a processor role; the defaults are what production uses. */
+export interface ProcessorRoleOptions extends ProcessorCoreOptions {
+  /** Replaces kafkajs producers for Kafka outputs (tests). */
+  readonly connectKafka?: OutputDeps['connectKafka'];
+  /** Where `stdout://` outputs write (default: process.stdout). */
+  readonly stdout?: NodeJS.WritableStream;
+  readonly commitIntervalMs?: number;
+  readonly lingerMs?: number;
+  readonly maxBatch?: number;
+  readonly partitionsConsumedConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly fromBeginning?: boolean;
+}
+
+/** A running processor role, plus its domain side (tests and benchmarks look inside). */
+export interface ProcessorRole extends Role {
+  readonly core: ProcessorCore;
+}
+
+/**
+ * Creates a processor role: a consumer group on the raw topic(s) whose per-partition pipelines
+ * parse, validate, encapsulate and route each raw event and produce the results, committing the
+ * raw offsets only after the produced messages are acknowledged. `start()` resolves at once: the
+ * outputs connect in the background with capped backoff, and the consumer group starts only once
+ * they are connected, so no raw record is taken while there is nowhere to put it.
+ */
+export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: ProcessorRoleOptions = {}): ProcessorRole {
+  if (spec.config.kind !== 'processor') throw new ElError('EL_CONFIG_INVALID', `${spec.file}: not a processor configuration`);
+  const config: ProcessorConfig = spec.config;
+  if (config.input.kind !== 'kafka-reader') {
+    throw new ElError('EL_CONFIG_INVALID', `${spec.file}: a processor role reads kafka:///...?topics=T&identity=G (stdin:// and file:// are for the command line)`);
+  }
+  const input: KafkaReaderUri = config.input;
+  const { logger, registry } = deps;
+  const core = createProcessorCore(config, options);
+  const metrics = createProcessorMetrics(registry, spec.name);
+  const clientId = `eventlogging-processor-${spec.name}`;
+
+  let state: 'created' | 'connecting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'created';
+  let sink: KafkaSink | undefined;
+  let source: KafkaSource | undefined;
+  let stopRequested = false;
+  let wake: (() => void) | undefined;
+  let connecting: Promise<void> | undefined;
+
+  async function connectLoop(): Promise<void> {
+    let delay = 200;
+    while (!stopRequested) {
+      try {
+        const opened = await openProcessorOutputs(core.plan, {
+          logger: logger.child({ component: 'processor-producer' }),
+          clientId,
+          stdout: options.stdout ?? process.stdout,
+          ...(options.connectKafka && { connectKafka: options.connectKafka }),
+        });
+        if (stopRequested) {
+          await opened.close();
+          return;
+        }
+        sink = opened;
+        source = createKafkaSource({
+          kafka: (observe) => createKafka({ brokers: input.brokers, clientId, logger: logger.child({ component: 'processor-consumer' }), observe: (l, m) => observe(l, m) }),
+          group: input.identity,
+          topics: input.topics,
+          pipeline: createProcessorPipeline({
+            core, sink: opened, metrics,
+            ...(options.lingerMs !== undefined && { lingerMs: options.lingerMs }),
+            ...(options.maxBatch !== undefined && { maxBatch: options.maxBatch }),
+          }),
+          logger,
+          registry,
+          role: `${spec.kind}/${spec.name}`,
+          highWater: config.maxInFlight,
+          ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
+          ...(options.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
+          ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
+          ...(options.fromBeginning !== undefined && { fromBeginning: options.fromBeginning }),
+        });
+        deps.lagMonitor?.watchSource(input.identity, source, input.brokers);
+        source.start();
+        state = 'running';
+        logger.info({ group: input.identity, topics: input.topics, outputs: core.plan.endpoints.length }, 'processor outputs connected; consuming');
+        return;
+      } catch (error) {
+        if (error instanceof ElError && error.flags.fatal && error.code !== 'EL_KAFKA_FAILED') {
+          state = 'failed';
+          logger.error({ err: error }, 'processor cannot start');
+          deps.onFatal(error);
+          return;
+        }
+        logger.warn({ err: error, retryInMs: delay }, 'processor outputs not reachable; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  return {
+    spec,
+    core,
+    async start() {
+      if (state !== 'created') return;
+      state = 'connecting';
+      connecting = connectLoop();
+    },
+    async stop() {
+      if (state === 'stopped' || state === 'stopping') return;
+      state = 'stopping';
+      stopRequested = true;
+      wake?.();
+      await connecting;
+      // Order matters: the source drains (every in-flight record produced and committed) before
+      // the producers close.
+      await source?.stop();
+      await sink?.close();
+      state = 'stopped';
+    },
+    status(): RoleStatus {
+      const sourceState = source?.state() ?? state;
+      const ready = state === 'running' && source?.state() === 'running' && (sink?.connected() ?? false);
+      return {
+        kind: spec.kind,
+        name: spec.name,
+        state: state === 'running' ? sourceState : state,
+        healthy: state !== 'failed' && sourceState !== 'failed',
+        ready,
+        details: {
+          group: input.identity,
+          topics: input.topics,
+          outputsConnected: sink?.connected() ?? false,
+          restarts: source?.restarts() ?? 0,
+          lastError: source?.lastError(),
+          partitions: source?.partitions() ?? [],
+        },
+      };
+    },
+  };
+}
+
+/** The daemon's factory for `DIR/processors/<name>` roles. */
+export const createProcessorRole: RoleFactory = (spec, deps) => createProcessor(spec, deps);

@@ -1,0 +1,111 @@
+/**
+ * Stage `parse`: raw lines in, capsules or failures out. Errors travel as data: a line that does
+ * not parse, decode or encapsulate becomes a `failed` item carrying the ready input of
+ * `makeEventError`, and the stream goes on.
+ */
+import { map, type OperatorFunction } from 'rxjs';
+import { encapsulate, type EventCapsule } from '../domain/capsule.js';
+import type { EventErrorInput, MessageSource } from '../domain/event-error.js';
+import type { LineParser } from '../domain/format-string.js';
+import { recoverCapsuleHints } from '../domain/qson.js';
+
+/** One raw line, with where it was read from (Kafka) when known. */
+export interface RawMessage {
+  /** The line; bytes (a Kafka value) must be UTF-8, `null` is a tombstone. */
+  readonly value: string | Uint8Array | null;
+  readonly source?: MessageSource;
+}
+
+/** A line that became a capsule. */
+export interface ParsedItem {
+  readonly kind: 'ok';
+  readonly capsule: EventCapsule;
+  /** The raw line, for an EventError if a later stage fails the event. */
+  readonly rawEvent: string;
+  readonly source?: MessageSource;
+}
+
+/** A line that did not; `error` is the input of `makeEventError`. */
+export interface FailedItem {
+  readonly kind: 'failed';
+  readonly error: EventErrorInput;
+  readonly source?: MessageSource;
+}
+
+/** What the parse stage emits for each message, in order, one for one. */
+export type ParsedOrFailed = ParsedItem | FailedItem;
+
+/** Dependencies of {@link parse}. */
+export interface ParseDeps {
+  /** The compiled processor FORMAT (`compileFormat(format, { userAgent })`), compiled once. */
+  readonly parseLine: LineParser;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lossyUtf8 = new TextDecoder('utf-8');
+
+/** Decodes message bytes strictly: `undefined` when they are not UTF-8 (never silently replaced). */
+function decodeStrict(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses one message: line → fields → capsule. Pure and synchronous (an actor may call it
+ * directly). Never throws: even a bug in a converter becomes a failed item (`EL_INTERNAL`)
+ * rather than ending the partition's stream.
+ */
+export function parseMessage(parseLine: LineParser, message: RawMessage): ParsedOrFailed {
+  const { source } = message;
+  const withSource = source !== undefined ? { source } : {};
+  const { value } = message;
+  const decoded = typeof value === 'string' ? value : value === null ? '' : decodeStrict(value);
+  // Bytes that are not UTF-8 still go to the EventError, lossily decoded, so an operator sees them.
+  const rawEvent = decoded ?? lossyUtf8.decode(value as Uint8Array);
+  const failed = (error: Omit<EventErrorInput, 'rawEvent' | 'source'>): FailedItem => ({
+    kind: 'failed',
+    error: { ...error, rawEvent, ...withSource },
+    ...withSource,
+  });
+  if (value === null) {
+    return failed({ code: 'processor', message: 'message has no value', stage: 'parse', errorCode: 'EL_PARSE_FAILED' });
+  }
+  if (decoded === undefined) {
+    return failed({ code: 'processor', message: 'message is not valid UTF-8', stage: 'parse', errorCode: 'EL_DECODE_FAILED', ...recoverCapsuleHints(rawEvent) });
+  }
+  try {
+    const parsed = parseLine(rawEvent);
+    if (!parsed.ok) {
+      const { code, message: text, schema, revision, wiki } = parsed;
+      return failed({ code: 'processor', message: text, stage: 'parse', errorCode: code, ...optional({ schema, revision, wiki }) });
+    }
+    const result = encapsulate(parsed.fields);
+    if (!result.ok) {
+      const { code, message: text, schema, revision, wiki } = result;
+      return failed({
+        code: code === 'EL_VALIDATION_FAILED' ? 'validation' : 'processor',
+        message: text,
+        stage: 'capsule',
+        errorCode: code,
+        ...optional({ schema, revision, wiki }),
+      });
+    }
+    return { kind: 'ok', capsule: result.capsule, rawEvent, ...withSource };
+  } catch (error) {
+    return failed({ code: 'processor', message: `internal error while parsing: ${String(error)}`, stage: 'parse', errorCode: 'EL_INTERNAL' });
+  }
+}
+
+function optional<T extends Record<string, unknown>>(values: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(values) as (keyof T)[]) if (values[key] !== undefined) out[key] = values[key];
+  return out;
+}
+
+/** The parse stage: `RawMessage` → `ParsedOrFailed`, one for one, never erroring. */
+export function parse(deps: ParseDeps): OperatorFunction<RawMessage, ParsedOrFailed> {
+  return map((message) => parseMessage(deps.parseLine, message));
+}

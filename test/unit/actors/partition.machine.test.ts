@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyEventObject } from 'xstate';
+import { partitionMachine, partitionStateName } from '../../../src/actors/partition.machine.js';
+
+const input = { topic: 't', partition: 0, highWater: 10, lowWater: 5, commitIntervalMs: 1000, drainTimeoutMs: 5000 };
+
+function harness() {
+  const commits: number[] = [];
+  const pauses: string[] = [];
+  let sendBack: ((e: AnyEventObject) => void) | undefined;
+  const clock = new SimulatedClock();
+  const machine = partitionMachine.provide({
+    actors: {
+      pipeline: fromCallback(({ sendBack: sb }) => { sendBack = sb; }),
+      pauseWhileBackpressured: fromCallback(() => {
+        pauses.push('pause');
+        return () => pauses.push('resume');
+      }),
+      commit: fromPromise(async ({ input: i }: { input: { offset: number } }) => {
+        commits.push(i.offset);
+        return i.offset;
+      }),
+    },
+  });
+  const actor = createActor(machine, { input, clock });
+  actor.start();
+  const flush = () => new Promise((r) => setImmediate(r));
+  return { actor, clock, commits, pauses, complete: (offset: number, count: number) => sendBack?.({ type: 'records.completed', offset, count }), flush };
+}
+
+test('pauses at the high-water mark and resumes at the low-water mark', () => {
+  const h = harness();
+  h.actor.send({ type: 'records.received', count: 9, lastOffset: 8 });
+  assert.equal(partitionStateName(h.actor.getSnapshot().value), 'flowing');
+  h.actor.send({ type: 'records.received', count: 1, lastOffset: 9 });
+  assert.equal(partitionStateName(h.actor.getSnapshot().value), 'backpressured');
+  assert.deepEqual(h.pauses, ['pause']);
+  h.complete(3, 4); // 6 in flight: still above low water
+  assert.equal(partitionStateName(h.actor.getSnapshot().value), 'backpressured');
+  h.complete(4, 1); // 5 in flight: resume
+  assert.equal(partitionStateName(h.actor.getSnapshot().value), 'flowing');
+  assert.deepEqual(h.pauses, ['pause', 'resume']);
+  assert.equal(h.actor.getSnapshot().context.pauses, 1);
+});
+
+test('commits only offsets whose records are durable, on the commit timer', async () => {
+  const h = harness();
+  h.actor.send({ type: 'records.received', count: 5, lastOffset: 104 });
+  h.clock.increment(1000);
+  await h.flush();
+  assert.deepEqual(h.commits, [], 'nothing durable, nothing committed');
+  h.complete(102, 3);
+  h.clock.increment(1000);
+  await h.flush();
+  assert.deepEqual(h.commits, [103], 'commit position is one past the last durable record');
+  h.clock.increment(1000);
+  await h.flush();
+  assert.deepEqual(h.commits, [103], 'no new durable records, no new commit');
+});
+
+test('a revoked partition drains: it waits for in-flight records, commits, then stops', async () => {
+  const h = harness();
+  h.actor.send({ type: 'records.received', count: 3, lastOffset: 2 });
+  h.actor.send({ type: 'partition.revoked' });
+  assert.equal(partitionStateName(h.actor.getSnapshot().value), 'draining');
+  h.complete(2, 3);
+  await h.flush();
+  assert.deepEqual(h.commits, [3]);
+  assert.equal(h.actor.getSnapshot().status, 'done');
+  assert.equal(partitionStateName(h.actor.getSnapshot().value), 'stopped');
+});
+
+test('a drain that times out still commits what is durable', async () => {
+  const h = harness();
+  h.actor.send({ type: 'records.received', count: 3, lastOffset: 2 });
+  h.complete(0, 1);
+  h.actor.send({ type: 'partition.revoked' });
+  h.clock.increment(5000);
+  await h.flush();
+  assert.deepEqual(h.commits, [1]);
+  assert.equal(h.actor.getSnapshot().status, 'done');
+});
+
+test('a failed pipeline moves the actor to failed with the message', () => {
+  const h = harness();
+  h.actor.send({ type: 'pipeline.failed', message: 'boom' });
+  assert.equal(h.actor.getSnapshot().value, 'failed');
+  assert.equal(h.actor.getSnapshot().context.error, 'boom');
+});
