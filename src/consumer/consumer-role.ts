@@ -1,0 +1,153 @@
+import { hostname } from 'node:os';
+import { Counter, Histogram } from 'prom-client';
+import type { ConsumerConfig, RoleSpec } from '../domain/role-config.js';
+import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../domain/uri.js';
+import { makeEventError } from '../domain/event-error.js';
+import type { ErrorCode } from '../domain/errors.js';
+import { createTableDdl } from '../domain/table-ddl.js';
+import type { TableDefinition } from '../domain/table-mapping.js';
+import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
+import type { PartitionPipeline } from '../kafka/kafka-record.js';
+import { createDatabase, type Database } from '../mysql/database.js';
+import { openEventOutput, type EventOutput } from '../outputs/event-output.js';
+import { registryFromConfig } from '../schemas/registry-from-config.js';
+import { metricOnce } from '../observability/metrics.js';
+import { insert, type Rejected } from '../streams/insert.js';
+import { orderedMap } from '../streams/ordered-map.js';
+import { createRowMapper } from './to-insert-item.js';
+
+/** Where EventErrors of a consumer go: `--error-output`, else the input cluster's EventError topic. */
+function errorOutputOf(config: ConsumerConfig): EndpointUri {
+  if (config.errorOutput) return config.errorOutput;
+  const input = config.input as KafkaReaderUri;
+  return { kind: 'kafka-writer', brokers: input.brokers, topic: 'eventlogging_EventError', params: {} };
+}
+
+/**
+ * The MySQL consumer role: one partition actor per assigned partition of the valid topic(s),
+ * rows batched by count and time per partition, grouped per table, written idempotently, offsets
+ * committed only after the database commit; a database outage pauses every partition.
+ */
+export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
+  const config = spec.config as ConsumerConfig;
+  if (config.input.kind !== 'kafka-reader' || config.output.kind !== 'mysql') {
+    throw new Error(`${spec.file}: a consumer role reads kafka:///...?topics=...&identity=... and writes mysql://...`);
+  }
+  const input = config.input;
+  const mysqlUri: MysqlUri = config.output;
+  const { logger, registry } = deps;
+  const role = `${spec.kind}/${spec.name}`;
+  const schemas = registryFromConfig(config);
+  const policy = config.botPolicy === 'keep-all' ? { dropBots: false } : { dropBots: true, keepMediaWiki: true };
+  const toItem = createRowMapper(schemas, policy);
+  const recvFrom = hostname();
+  const abort = new AbortController();
+
+  const inserted = metricOnce(registry, 'eventlogging_mysql_rows_inserted_total', () => new Counter({
+    name: 'eventlogging_mysql_rows_inserted_total', help: 'Rows stored in MySQL, per table.', labelNames: ['role', 'table'], registers: [registry],
+  }));
+  const duplicates = metricOnce(registry, 'eventlogging_mysql_rows_duplicate_total', () => new Counter({
+    name: 'eventlogging_mysql_rows_duplicate_total', help: 'Rows skipped because their uuid was already stored (replays, redeliveries), per table.',
+    labelNames: ['role', 'table'], registers: [registry],
+  }));
+  const rejectedTotal = metricOnce(registry, 'eventlogging_consumer_events_rejected_total', () => new Counter({
+    name: 'eventlogging_consumer_events_rejected_total', help: 'Consumed events written as EventErrors instead of rows, by error code.',
+    labelNames: ['role', 'code'], registers: [registry],
+  }));
+  const skipped = metricOnce(registry, 'eventlogging_consumer_events_skipped_total', () => new Counter({
+    name: 'eventlogging_consumer_events_skipped_total', help: 'Consumed events not stored by policy (bots), by reason.',
+    labelNames: ['role', 'reason'], registers: [registry],
+  }));
+  const insertSeconds = metricOnce(registry, 'eventlogging_mysql_insert_seconds', () => new Histogram({
+    name: 'eventlogging_mysql_insert_seconds', help: 'Time of one multi-row insert statement.', labelNames: ['role'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  }));
+  const batchRows = metricOnce(registry, 'eventlogging_mysql_batch_rows', () => new Histogram({
+    name: 'eventlogging_mysql_batch_rows', help: 'Rows per insert statement.', labelNames: ['role'],
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 3000, 5000], registers: [registry],
+  }));
+
+  let db: Database | undefined;
+  let errors: EventOutput | undefined;
+  let source: KafkaSource | undefined;
+  const created = new Map<string, Promise<void>>();
+
+  const ensureTable = (table: TableDefinition): Promise<void> => {
+    let p = created.get(table.name);
+    if (!p) {
+      p = db!.query(createTableDdl(table)).then(() => undefined);
+      // A failed CREATE is retried by the next batch, not remembered.
+      p.catch(() => created.delete(table.name));
+      created.set(table.name, p);
+    }
+    return p;
+  };
+
+  const pipeline: PartitionPipeline = (records, ctx) => {
+    const reject = async (rows: readonly Rejected[]) => {
+      const dt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await errors!.write(rows.map((r) => {
+        const e = makeEventError({
+          code: 'consumer', rawEvent: r.raw, message: r.message, errorCode: r.errorCode as ErrorCode, stage: 'insert',
+          source: { topic: ctx.topic, partition: ctx.partition, offset: r.offset },
+        }, { recvFrom, dt });
+        rejectedTotal.inc({ role, code: r.errorCode });
+        return { schema: 'EventError', json: JSON.stringify(e) };
+      }));
+    };
+    return records.pipe(
+      // Not concatMap: a burst of synchronous inner observables recurses once per record and
+      // overflows the stack on a backlog, which silently stalled the partition.
+      orderedMap((record) => {
+        const item = toItem(record);
+        if (!(item instanceof Promise) && item.kind === 'skip') skipped.inc({ role, reason: item.reason });
+        return item;
+      }),
+      insert({
+        db: db!, logger: ctx.logger, batchSize: mysqlUri.batchSize, batchTimeMs: mysqlUri.batchTimeMs,
+        mode: mysqlUri.replace ? 'replace' : 'skip-duplicates', ensureTable, reject, signal: abort.signal,
+        onInserted: (table, n, dup, seconds, rows) => {
+          inserted.inc({ role, table }, n);
+          if (dup) duplicates.inc({ role, table }, dup);
+          insertSeconds.observe({ role }, seconds);
+          batchRows.observe({ role }, rows);
+        },
+      }),
+    );
+  };
+
+  return {
+    spec,
+    async start() {
+      db = createDatabase({ uri: mysqlUri, logger: logger.child({ component: 'database' }), registry, role });
+      errors = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
+      source = createKafkaSource({
+        kafka: (observe) => createKafka({ brokers: input.brokers, clientId: `eventlogging-${spec.name}`, logger, observe: (l, m) => observe(l, m) }),
+        group: input.identity, topics: input.topics, pipeline, logger, registry, role,
+        // Enough room for a few full batches per partition; past it the partition pauses.
+        highWater: Math.max(4 * mysqlUri.batchSize, 5000),
+        lowWater: Math.max(2 * mysqlUri.batchSize, 2500),
+      });
+      deps.lagMonitor?.watchSource(input.identity, source, input.brokers);
+      source.start();
+    },
+    async stop() {
+      await source?.stop();
+      abort.abort();
+      await errors?.close();
+      await db?.close();
+    },
+    status(): RoleStatus {
+      const state = source?.state() ?? 'starting';
+      const database = db?.status();
+      return {
+        kind: spec.kind, name: spec.name, state,
+        healthy: state !== 'failed',
+        ready: state === 'running' && database?.state === 'up',
+        details: { group: input.identity, topics: input.topics, database, partitions: source?.partitions() ?? [], lastError: source?.lastError(), restarts: source?.restarts() ?? 0 },
+      };
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { parseConsumerArgs } from '../../../src/config/parse-role-args.js';
+import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
+import { tableName } from '../../../src/domain/table-mapping.js';
+import { freshTopic, produceLines, testKafka, uniqueName, BROKERS, consumeAll } from '../../helpers/kafka.js';
+import { openDb } from '../../helpers/mariadb.js';
+import { until } from '../../helpers/wait.js';
+import { freshSchemaDir, testCapsules } from '../../helpers/capsules.js';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+async function metric(registry: Registry, name: string): Promise<number> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
+  return (m?.values ?? []).reduce((n, v) => n + Number(v.value), 0);
+}
+
+function consumer(topic: string, group: string, errorTopic: string, registry: Registry, schemasDir: string, batch = 'batch_size=200&batch_time=0.2') {
+  const config = parseConsumerArgs([
+    `kafka:///${BROKERS.join(',')}?topics=${topic}&identity=${group}`,
+    `mysql://root:@127.0.0.1:3306/test?${batch}`,
+    '--schemas-path', schemasDir, '--error-output', `kafka:///${BROKERS.join(',')}?topic=${errorTopic}`,
+  ]);
+  return createConsumerRole({ kind: 'consumers', name: 'test', file: 'test', config }, { logger, registry, onFatal: (e) => { throw e; } });
+}
+
+test('N events in, N rows; replayed from the beginning: still N rows and N duplicates counted', async () => {
+  const topic = await freshTopic('el-valid', 2);
+  const errorTopic = await freshTopic('el-errors', 1);
+  const group = uniqueName('el-mysql');
+  const conn = await openDb();
+  const { dir, schema } = freshSchemaDir();
+  const table = tableName(schema, 1);
+  const capsules = testCapsules(1000, 'rows', schema);
+  const uuids = capsules.map((c) => c.uuid as string);
+  const count = async () => {
+    const [rows] = await conn.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT uuid) AS u FROM \`${table}\` WHERE uuid IN (?)`, [uuids]);
+    return (rows as Array<{ n: number; u: number }>)[0]!;
+  };
+  try {
+    await produceLines(topic, capsules.slice(0, 500).map((c) => JSON.stringify(c)), 0);
+    await produceLines(topic, capsules.slice(500).map((c) => JSON.stringify(c)), 1);
+    const registry = new Registry();
+    const role = consumer(topic, group, errorTopic, registry, dir);
+    await role.start();
+    await until(async () => (await count()).n >= 1000, 30_000, '1000 rows');
+    await until(() => role.status().details?.partitions !== undefined
+      && (role.status().details!.partitions as Array<{ committedOffset: number }>).reduce((n, p) => n + Math.max(0, p.committedOffset), 0) === 1000, 10_000, 'commits');
+    await role.stop();
+    assert.deepEqual(await count(), { n: 1000, u: 1000 });
+    assert.equal(await metric(registry, 'eventlogging_mysql_rows_inserted_total'), 1000);
+
+    // The runbook's replay: move the group back to the beginning and start again.
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.resetOffsets({ groupId: group, topic, earliest: true });
+    await admin.disconnect();
+    const registry2 = new Registry();
+    const replay = consumer(topic, group, errorTopic, registry2, dir);
+    await replay.start();
+    await until(async () => (await metric(registry2, 'eventlogging_mysql_rows_duplicate_total')) >= 1000, 30_000, '1000 duplicates');
+    await replay.stop();
+    assert.deepEqual(await count(), { n: 1000, u: 1000 });
+    assert.equal(await metric(registry2, 'eventlogging_mysql_rows_inserted_total'), 0);
+    assert.equal(await metric(registry2, 'eventlogging_mysql_rows_duplicate_total'), 1000);
+  } finally {
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await conn.end();
+  }
+});
+
+test('a poison row becomes one EventError (code consumer) and every good row is stored', async () => {
+  const topic = await freshTopic('el-valid-poison', 1);
+  const errorTopic = await freshTopic('el-errors-poison', 1);
+  const group = uniqueName('el-mysql-poison');
+  const conn = await openDb();
+  const { dir, schema } = freshSchemaDir();
+  const table = tableName(schema, 1);
+  const capsules = testCapsules(300, 'poison', schema);
+  // A value the VARCHAR(1024) column cannot take, in the middle of the stream.
+  (capsules[150]!.event as { value: string }).value = 'x'.repeat(3000);
+  const uuids = capsules.map((c) => c.uuid as string);
+  try {
+    await produceLines(topic, capsules.map((c) => JSON.stringify(c)), 0);
+    const role = consumer(topic, group, errorTopic, new Registry(), dir, 'batch_size=1000&batch_time=0.5');
+    await role.start();
+    const errors = await consumeAll(errorTopic, 1, 30_000);
+    await until(async () => {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\` WHERE uuid IN (?)`, [uuids]);
+      return (rows as Array<{ n: number }>)[0]!.n === 299;
+    }, 30_000, '299 rows');
+    await role.stop();
+    assert.equal(errors.length, 1);
+    const error = JSON.parse(errors[0]!);
+    assert.equal(error.schema, 'EventError');
+    assert.equal(error.event.code, 'consumer');
+    assert.equal(error.event.schema, schema);
+    assert.equal(error.event.offset, 150);
+    assert.equal(error.event.topic, topic);
+    assert.match(error.event.message, /too long/i);
+    assert.equal(JSON.parse(error.event.rawEvent).uuid, capsules[150]!.uuid);
+  } finally {
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await conn.end();
+  }
+});
+
+test('a backlog far beyond the pause threshold is consumed completely (regression: a stalled partition)', async () => {
+  const topic = await freshTopic('el-valid-backlog', 1);
+  const errorTopic = await freshTopic('el-errors-backlog', 1);
+  const group = uniqueName('el-mysql-backlog');
+  const conn = await openDb();
+  const { dir, schema } = freshSchemaDir();
+  const table = tableName(schema, 1);
+  const capsules = testCapsules(20_000, 'backlog', schema);
+  try {
+    for (let i = 0; i < capsules.length; i += 1000) await produceLines(topic, capsules.slice(i, i + 1000).map((c) => JSON.stringify(c)), 0);
+    const role = consumer(topic, group, errorTopic, new Registry(), dir, 'batch_size=500&batch_time=0.5');
+    await role.start();
+    await until(async () => {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``);
+      return (rows as Array<{ n: number }>)[0]!.n === 20_000;
+    }, 60_000, '20000 rows');
+    await until(() => (role.status().details!.partitions as Array<{ committedOffset: number }>)[0]?.committedOffset === 20_000, 10_000, 'commit of 20000');
+    const partition = (role.status().details!.partitions as Array<{ pauses: number }>)[0]!;
+    assert.ok(partition.pauses >= 1, 'the backlog did push the partition into backpressure');
+    await role.stop();
+  } finally {
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await conn.end();
+  }
+});
