@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import yaml from 'js-yaml';
+import type { Command } from '../command.js';
+import { ElError } from '../../domain/errors.js';
+import { parseUri, type MysqlUri } from '../../domain/uri.js';
+import { DEFAULT_RETENTION_DAYS, parseAllowlist, retentionCutoff, type Allowlist } from '../../domain/retention.js';
+import { openOpsConnection, runPurge } from '../../ops/purge.js';
+
+const help = `usage: eventlogging purge --mysql mysql://USER:PASS@HOST:PORT/DB [--days 90] [--allowlist FILE.yaml]
+                          [--batch 10000] [--tables REGEX] [--execute] [--json]
+
+Applies the data retention policy to every event table (<Schema>_<revision> with id and
+timestamp columns) of the database. Rows whose timestamp is older than --days days:
+  - tables not on the allow list: deleted;
+  - allow-listed tables: every column not listed is set to NULL (id, uuid and timestamp are
+    always kept).
+
+The allow list is YAML mapping a table name or a schema name (all its revisions) to the columns
+to keep, e.g.
+  Edit_13457736: [wiki, event_action]
+  NavigationTiming: [wiki, event_responseStart]
+
+Dry run unless --execute: prints, per table, the action and how many rows it would touch.
+With --execute, rows are processed in primary-key ranges of --batch ids, each its own
+autocommitted statement, with progress on stderr; an interrupted purge continues where it
+stopped when run again. --tables limits the run to table names matching REGEX.
+--json prints the per-table report as JSON. Exit 0 on success, 2 on a usage mistake.`;
+
+function positive(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ElError('EL_USAGE', `--${name} must be a whole number ≥ 1, got '${value}'`);
+  return Number(value);
+}
+
+function loadAllowlist(path: string | undefined): Allowlist {
+  if (path === undefined) return new Map();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ElError('EL_CONFIG_INVALID', `--allowlist: cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return parseAllowlist(yaml.load(text));
+  } catch (error) {
+    throw new ElError('EL_CONFIG_INVALID', `--allowlist ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** `eventlogging purge`: retention (delete or sanitise rows older than N days). */
+export const purgeCommand: Command = {
+  name: 'purge',
+  summary: 'Delete or sanitise rows older than the retention period.',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: {
+        mysql: { type: 'string' }, days: { type: 'string' }, allowlist: { type: 'string' }, batch: { type: 'string' },
+        tables: { type: 'string' }, execute: { type: 'boolean' }, json: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length) throw new ElError('EL_USAGE', `unexpected argument '${positionals[0]}'`);
+    if (!values.mysql) throw new ElError('EL_USAGE', '--mysql mysql://USER:PASS@HOST:PORT/DB is required');
+    const uri = parseUri(values.mysql);
+    if (uri.kind !== 'mysql') throw new ElError('EL_USAGE', '--mysql needs a mysql:// URI');
+    const days = positive(values.days, 'days', DEFAULT_RETENTION_DAYS);
+    const batch = positive(values.batch, 'batch', 10_000);
+    let tables: RegExp | undefined;
+    try {
+      tables = values.tables === undefined ? undefined : new RegExp(values.tables);
+    } catch (error) {
+      throw new ElError('EL_USAGE', `--tables: ${(error as Error).message}`);
+    }
+    const allowlist = loadAllowlist(values.allowlist);
+    const cutoff = retentionCutoff(Date.now(), days);
+    const execute = values.execute ?? false;
+    io.stderr.write(`${execute ? 'purging' : 'dry run (add --execute to purge)'}: rows with timestamp < ${cutoff} (${days} days), database ${(uri as MysqlUri).database}\n`);
+    const connection = await openOpsConnection(uri);
+    try {
+      const reports = await runPurge({
+        connection, database: uri.database, cutoff, allowlist, batch, execute, ...(tables ? { tables } : {}),
+        progress: (line) => io.stderr.write(`${line}\n`),
+      });
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ cutoff, days, execute, tables: reports })}\n`);
+      } else {
+        for (const r of reports) {
+          const verb = r.action === 'delete' ? 'delete' : `sanitize (NULL: ${r.nullColumns?.join(', ')})`;
+          io.stdout.write(`${r.table}\t${verb}\t${execute ? `${r.affected} rows affected` : `${r.pending} rows would be affected`}\n`);
+        }
+        if (reports.length === 0) io.stdout.write('no event tables matched\n');
+      }
+      return 0;
+    } finally {
+      await connection.end();
+    }
+  },
+};

@@ -1,0 +1,12 @@
+import type { RoleKind } from '../domain/role-config.js';
+import type { RoleFactory } from './role.js';
+import { createIntakeRole } from '../intake/intake-role.js';
+import { createProcessorRole } from '../processor/processor-role.js';
+import { createConsumerRole } from '../consumer/consumer-role.js';
+
+/** The role implementations this build has, by config-directory kind. */
+export const roleFactories: Partial<Record<RoleKind, RoleFactory>> = {
+  intakes: createIntakeRole,
+  processors: createProcessorRole,
+  consumers: createConsumerRole,
+};
