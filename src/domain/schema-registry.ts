@@ -52,6 +52,13 @@ export interface SchemaRegistry {
 interface Failure { readonly error: ElError; readonly until: number }
 
 /**
+ * How event schemas are compiled. `multipleOfPrecision`: ajv's default `multipleOf` check goes
+ * through `parseInt` of the quotient, which reads 1e21 as 1, so `divisibleBy: 1` rejected large
+ * integers that any draft-03 validator accepts.
+ */
+export const EVENT_SCHEMA_AJV_OPTIONS = Object.freeze({ allErrors: true, strict: false, addUsedSchema: false, logger: false, multipleOfPrecision: 9 } as const);
+
+/**
  * Creates a schema registry. Successes are cached forever (a (name, revision) never changes);
  * failures are cached for `failureTtlMs` and then retried; concurrent lookups of one key share
  * one load. Validators are compiled by one ajv instance owned by this registry, which keeps no
@@ -60,7 +67,7 @@ interface Failure { readonly error: ElError; readonly until: number }
 export function createSchemaRegistry(deps: SchemaRegistryDeps): SchemaRegistry {
   const failureTtlMs = deps.failureTtlMs ?? 60_000;
   const maxFailures = deps.maxFailures ?? 10_000;
-  const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false });
+  const ajv = new Ajv({ ...EVENT_SCHEMA_AJV_OPTIONS });
   addFormats(ajv);
   const compiled = new Map<string, CompiledSchema>();
   const failures = new Map<string, Failure>();

@@ -152,3 +152,13 @@ test('event schemas with $ref into their own definitions work when embedded in t
   const bad = await registry.validateCapsule(capsule({ a: 'x' }));
   assert.ok(!bad.ok && /event\.a: must be integer/.test(bad.message));
 });
+
+test('divisibleBy holds for large integers (ajv read 1e21 / 1 through parseInt as 1) and decimal divisors', async () => {
+  const registry = createSchemaRegistry({ load: countingLoader({ Count: { properties: { n: { type: 'number', divisibleBy: 1 }, h: { type: 'number', divisibleBy: 0.5 }, d: { type: 'number', divisibleBy: 0.1 } } } }).load, now: () => 0 });
+  const check = (event: unknown) => registry.validateCapsule(capsule(event, { schema: 'Count' }));
+  assert.deepEqual(await check({ n: 1e21 }), { ok: true });
+  assert.deepEqual(await check({ n: 12, h: 2.5 }), { ok: true });
+  assert.deepEqual(await check({ d: 0.3 }), { ok: true }, '0.3 / 0.1 is 2.9999999999999996 in floating point');
+  assert.equal((await check({ n: 1.5 })).ok, false);
+  assert.equal((await check({ h: 2.25 })).ok, false);
+});
