@@ -1,12 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EndpointUri } from '../domain/uri.js';
 import { ElError } from '../domain/errors.js';
 import { createKafka } from '../kafka/kafka-client.js';
+import { KeyPartitioner } from '../kafka/key-partitioner.js';
 
-const { Partitioners } = kafkajs;
 
 /** Where an intake writes: raw lines to one destination, and (Kafka only) messages to any topic. */
 export interface IntakeOutput {
@@ -29,7 +28,7 @@ export function openIntakeOutput(uri: EndpointUri, options: { logger: Logger; cl
     const kafka = createKafka({ brokers: uri.brokers, clientId: options.clientId, logger: options.logger });
     const idempotent = uri.params.idempotent === 'true';
     const producer: Producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: KeyPartitioner,
       idempotent,
       // An idempotent producer keeps ordering only with at most 5 requests in flight.
       ...(idempotent && { maxInFlightRequests: 5 }),
