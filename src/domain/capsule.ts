@@ -56,6 +56,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A failure, with what could be read of the event's schema, revision and wiki. */
+function capsuleFailure(code: CapsuleFailure['code'], message: string, fields: Readonly<Record<string, unknown>>): CapsuleFailure {
+  const { schema, revision, wiki } = fields;
+  return {
+    ok: false,
+    code,
+    message,
+    ...(typeof schema === 'string' && SCHEMA_NAME.test(schema) ? { schema } : {}),
+    ...(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 1 ? { revision } : {}),
+    ...(typeof wiki === 'string' ? { wiki } : {}),
+  };
+}
+
 /**
  * Builds the capsule from parsed fields (a `LineParser` success, or any object of the same
  * shape). Never throws. `dt` comes from `dt`, else from `timestamp` (epoch seconds, or ms);
@@ -64,46 +77,35 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function encapsulate(fields: Readonly<Record<string, unknown>>): CapsuleResult {
   const { event, schema, revision, wiki, webHost, recvFrom, seqId, userAgent, topic, ip } = fields;
-  const hints = {
-    ...(typeof schema === 'string' && SCHEMA_NAME.test(schema) ? { schema } : {}),
-    ...(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 1 ? { revision } : {}),
-    ...(typeof wiki === 'string' ? { wiki } : {}),
-  };
-  const invalid = (message: string): CapsuleFailure => ({ ok: false, code: 'EL_VALIDATION_FAILED', message, ...hints });
-  const unidentified = (message: string): CapsuleFailure => ({ ok: false, code: 'EL_PARSE_FAILED', message, ...hints });
-
-  if (typeof recvFrom !== 'string' || recvFrom === '') return unidentified('capsule has no recvFrom');
-  if (typeof seqId !== 'number' || !Number.isSafeInteger(seqId) || seqId < 0) return unidentified('capsule has no integer seqId');
+  if (typeof recvFrom !== 'string' || recvFrom === '') return capsuleFailure('EL_PARSE_FAILED', 'capsule has no recvFrom', fields);
+  if (typeof seqId !== 'number' || !Number.isSafeInteger(seqId) || seqId < 0) return capsuleFailure('EL_PARSE_FAILED', 'capsule has no integer seqId', fields);
   const dt =
     typeof fields.dt === 'string' ? normalizeDt(fields.dt)
     : typeof fields.dt === 'number' ? dtFromEpoch(fields.dt)
     : fields.dt === undefined && typeof fields.timestamp === 'number' ? dtFromEpoch(fields.timestamp)
     : undefined;
-  if (dt === undefined) return unidentified('capsule has no valid dt (or timestamp)');
+  if (dt === undefined) return capsuleFailure('EL_PARSE_FAILED', 'capsule has no valid dt (or timestamp)', fields);
 
-  if (typeof schema !== 'string' || schema === '') return invalid('capsule has no schema');
-  if (!SCHEMA_NAME.test(schema)) return invalid(`schema name ${JSON.stringify(schema.slice(0, 80))} is not a valid name`);
-  if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 1) return invalid('capsule revision is not a positive integer');
-  if (!isPlainObject(event)) return invalid('capsule event is not an object');
-  if (wiki !== undefined && typeof wiki !== 'string') return invalid('capsule wiki is not a string');
-  if (webHost !== undefined && typeof webHost !== 'string') return invalid('capsule webHost is not a string');
+  if (typeof schema !== 'string' || schema === '') return capsuleFailure('EL_VALIDATION_FAILED', 'capsule has no schema', fields);
+  if (!SCHEMA_NAME.test(schema)) return capsuleFailure('EL_VALIDATION_FAILED', `schema name ${JSON.stringify(schema.slice(0, 80))} is not a valid name`, fields);
+  if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 1) return capsuleFailure('EL_VALIDATION_FAILED', 'capsule revision is not a positive integer', fields);
+  if (!isPlainObject(event)) return capsuleFailure('EL_VALIDATION_FAILED', 'capsule event is not an object', fields);
+  if (wiki !== undefined && typeof wiki !== 'string') return capsuleFailure('EL_VALIDATION_FAILED', 'capsule wiki is not a string', fields);
+  if (webHost !== undefined && typeof webHost !== 'string') return capsuleFailure('EL_VALIDATION_FAILED', 'capsule webHost is not a string', fields);
   if (userAgent !== undefined && userAgent !== null && !isPlainObject(userAgent)) {
-    return invalid('capsule userAgent is not a parsed user agent (no user-agent parser configured?)');
+    return capsuleFailure('EL_VALIDATION_FAILED', 'capsule userAgent is not a parsed user agent (no user-agent parser configured?)', fields);
   }
 
-  const capsule: EventCapsule = {
-    event,
-    schema,
-    revision,
-    ...(wiki !== undefined ? { wiki } : {}),
-    ...(webHost !== undefined ? { webHost } : {}),
-    recvFrom,
-    seqId,
-    dt,
-    uuid: capsuleUuid({ recvFrom, seqId, dt }),
-    userAgent: (userAgent ?? null) as UserAgentInfo | null,
-    ...(typeof topic === 'string' && topic !== '' ? { topic } : {}),
-    ...(typeof ip === 'string' && ip !== '' && ip !== '-' ? { ip } : {}),
-  };
+  // Field by field, in CAPSULE_FIELDS order (the JSON is written in insertion order).
+  const capsule: { -readonly [K in keyof EventCapsule]: EventCapsule[K] } = { event, schema, revision } as EventCapsule;
+  if (wiki !== undefined) capsule.wiki = wiki;
+  if (webHost !== undefined) capsule.webHost = webHost;
+  capsule.recvFrom = recvFrom;
+  capsule.seqId = seqId;
+  capsule.dt = dt;
+  capsule.uuid = capsuleUuid({ recvFrom, seqId, dt });
+  capsule.userAgent = (userAgent ?? null) as UserAgentInfo | null;
+  if (typeof topic === 'string' && topic !== '') capsule.topic = topic;
+  if (typeof ip === 'string' && ip !== '' && ip !== '-') capsule.ip = ip;
   return { ok: true, capsule };
 }

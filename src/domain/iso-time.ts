@@ -10,12 +10,15 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?
 interface IsoParts {
   readonly ms: number;
   readonly fraction: string | undefined;
+  /** Written as the capsule writes it already (`T`, UTC `Z`): normalising changes nothing. */
+  readonly canonical: boolean;
 }
 
 function parseIso(text: string): IsoParts | undefined {
   const m = ISO.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const canonical = zone === 'Z' && text.charCodeAt(10) === 84; // 'T'
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
@@ -35,7 +38,7 @@ function parseIso(text: string): IsoParts | undefined {
     if (offH > 23 || offM > 59) return undefined;
     ms -= sign * (offH * 60 + offM) * 60_000;
   }
-  return { ms, fraction: frac };
+  return { ms, fraction: frac, canonical };
 }
 
 function pad(n: number, width = 2): string {
@@ -56,6 +59,8 @@ function format(ms: number, fraction: string | undefined): string {
 export function normalizeDt(text: string): string | undefined {
   const parts = parseIso(text);
   if (!parts || !Number.isFinite(parts.ms)) return undefined;
+  // The common case (clients and varnish write UTC with Z): the text is already the dt.
+  if (parts.canonical) return text;
   const year = new Date(parts.ms).getUTCFullYear();
   if (year < 0 || year > 9999) return undefined;
   return format(parts.ms, parts.fraction);

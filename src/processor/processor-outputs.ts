@@ -12,6 +12,7 @@ import type { ProcessorConfig } from '../domain/role-config.js';
 import type { EndpointUri } from '../domain/uri.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { createKafkaSink, type KafkaSink, type OutMessage } from '../kafka/kafka-producer.js';
+import { createThreadedKafkaSink } from '../kafka/producer-thread.js';
 import type { RouteOutput, RoutedMessage } from '../streams/route.js';
 
 /** The route plan of a processor: which outputs take valid capsules, and which takes EventErrors. */
@@ -73,6 +74,11 @@ export interface OutputDeps {
   readonly stdout: NodeJS.WritableStream;
   /** Replaces kafkajs for Kafka outputs (tests): returns a connected sink for a broker list. */
   readonly connectKafka?: (brokers: readonly string[]) => Promise<KafkaSink>;
+  /**
+   * Run each Kafka producer in a worker thread (default true): record-batch encoding then uses
+   * another core. False keeps it on the calling thread.
+   */
+  readonly producerThread?: boolean;
 }
 
 interface StreamTarget {
@@ -120,10 +126,9 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
   const streams = new Map<number, StreamTarget>();
   const kafkaByIndex = new Map<number, KafkaSink>();
   const sinksByBrokers = new Map<string, KafkaSink>();
-  const connect = deps.connectKafka ?? (async (brokers: readonly string[]) => createKafkaSink({
-    kafka: createKafka({ brokers, clientId: deps.clientId, logger: deps.logger }),
-    logger: deps.logger,
-  }));
+  const connect = deps.connectKafka ?? (async (brokers: readonly string[]) => (deps.producerThread ?? true)
+    ? createThreadedKafkaSink({ brokers, clientId: deps.clientId, logger: deps.logger })
+    : createKafkaSink({ kafka: createKafka({ brokers, clientId: deps.clientId, logger: deps.logger }), logger: deps.logger }));
   try {
     for (const [index, uri] of plan.endpoints.entries()) {
       if (uri.kind === 'kafka-writer') {

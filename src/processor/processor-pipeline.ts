@@ -26,13 +26,13 @@ export interface ProcessorPipelineDeps {
 
 /** Processes one record into its routed messages; synchronous unless its schema must be loaded. */
 export function processRecord(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics'>, record: KafkaRecord): Routed | Promise<Routed> {
-  const { core, metrics } = deps;
-  const done = (checked: Checked): Routed => {
-    metrics?.observe(checked, core.known);
-    return { offset: record.offset, messages: routeChecked(core.route, checked) };
-  };
-  const checked = core.check({ value: record.value, source: { topic: record.topic, partition: record.partition, offset: record.offset } });
-  return checked instanceof Promise ? checked.then(done) : done(checked);
+  const checked = deps.core.check({ value: record.value, source: { topic: record.topic, partition: record.partition, offset: record.offset } });
+  return checked instanceof Promise ? checked.then((c) => routed(deps, record.offset, c)) : routed(deps, record.offset, checked);
+}
+
+function routed(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics'>, offset: number, checked: Checked): Routed {
+  deps.metrics?.observe(checked, deps.core.known);
+  return { offset, messages: routeChecked(deps.core.route, checked) };
 }
 
 /** Builds the {@link PartitionPipeline} the Kafka source runs for each assigned raw partition. */

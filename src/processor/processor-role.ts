@@ -14,6 +14,8 @@ import { createProcessorPipeline } from './processor-pipeline.js';
 export interface ProcessorRoleOptions extends ProcessorCoreOptions {
   /** Replaces kafkajs producers for Kafka outputs (tests). */
   readonly connectKafka?: OutputDeps['connectKafka'];
+  /** Producers in a worker thread (default true; see `openProcessorOutputs`). */
+  readonly producerThread?: boolean;
   /** Where `stdout://` outputs write (default: process.stdout). */
   readonly stdout?: NodeJS.WritableStream;
   readonly commitIntervalMs?: number;
@@ -64,6 +66,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           clientId,
           stdout: options.stdout ?? process.stdout,
           ...(options.connectKafka && { connectKafka: options.connectKafka }),
+          ...(options.producerThread !== undefined && { producerThread: options.producerThread }),
         });
         if (stopRequested) {
           await opened.close();

@@ -59,44 +59,42 @@ function decodeStrict(bytes: Uint8Array): string | undefined {
  * rather than ending the partition's stream.
  */
 export function parseMessage(parseLine: LineParser, message: RawMessage): ParsedOrFailed {
-  const { source } = message;
-  const withSource = source !== undefined ? { source } : {};
-  const { value } = message;
+  const { source, value } = message;
   const decoded = typeof value === 'string' ? value : value === null ? '' : decodeStrict(value);
   // Bytes that are not UTF-8 still go to the EventError, lossily decoded, so an operator sees them.
   const rawEvent = decoded ?? lossyUtf8.decode(value as Uint8Array);
-  const failed = (error: Omit<EventErrorInput, 'rawEvent' | 'source'>): FailedItem => ({
-    kind: 'failed',
-    error: { ...error, rawEvent, ...withSource },
-    ...withSource,
-  });
   if (value === null) {
-    return failed({ code: 'processor', message: 'message has no value', stage: 'parse', errorCode: 'EL_PARSE_FAILED' });
+    return failedItem({ code: 'processor', message: 'message has no value', stage: 'parse', errorCode: 'EL_PARSE_FAILED' }, rawEvent, source);
   }
   if (decoded === undefined) {
-    return failed({ code: 'processor', message: 'message is not valid UTF-8', stage: 'parse', errorCode: 'EL_DECODE_FAILED', ...recoverCapsuleHints(rawEvent) });
+    return failedItem({ code: 'processor', message: 'message is not valid UTF-8', stage: 'parse', errorCode: 'EL_DECODE_FAILED', ...recoverCapsuleHints(rawEvent) }, rawEvent, source);
   }
   try {
     const parsed = parseLine(rawEvent);
     if (!parsed.ok) {
       const { code, message: text, schema, revision, wiki } = parsed;
-      return failed({ code: 'processor', message: text, stage: 'parse', errorCode: code, ...optional({ schema, revision, wiki }) });
+      return failedItem({ code: 'processor', message: text, stage: 'parse', errorCode: code, ...optional({ schema, revision, wiki }) }, rawEvent, source);
     }
     const result = encapsulate(parsed.fields);
     if (!result.ok) {
       const { code, message: text, schema, revision, wiki } = result;
-      return failed({
+      return failedItem({
         code: code === 'EL_VALIDATION_FAILED' ? 'validation' : 'processor',
         message: text,
         stage: 'capsule',
         errorCode: code,
         ...optional({ schema, revision, wiki }),
-      });
+      }, rawEvent, source);
     }
-    return { kind: 'ok', capsule: result.capsule, rawEvent, ...withSource };
+    return source !== undefined ? { kind: 'ok', capsule: result.capsule, rawEvent, source } : { kind: 'ok', capsule: result.capsule, rawEvent };
   } catch (error) {
-    return failed({ code: 'processor', message: `internal error while parsing: ${String(error)}`, stage: 'parse', errorCode: 'EL_INTERNAL' });
+    return failedItem({ code: 'processor', message: `internal error while parsing: ${String(error)}`, stage: 'parse', errorCode: 'EL_INTERNAL' }, rawEvent, source);
   }
+}
+
+function failedItem(error: Omit<EventErrorInput, 'rawEvent' | 'source'>, rawEvent: string, source: MessageSource | undefined): FailedItem {
+  const withSource = source !== undefined ? { source } : {};
+  return { kind: 'failed', error: { ...error, rawEvent, ...withSource }, ...withSource };
 }
 
 function optional<T extends Record<string, unknown>>(values: T): Partial<T> {
