@@ -38,7 +38,7 @@ export async function fillRawTopic(prefix: string, lines: readonly string[], par
 }
 
 /** Measures the processor role Kafka→Kafka on `count` events over `partitions` raw partitions. */
-export async function runProcessorKafka(count: number, partitions: number): Promise<ProcessorKafkaResult> {
+export async function runProcessorKafka(count: number, partitions: number, options: { producerThread?: boolean } = {}): Promise<ProcessorKafkaResult> {
   const lines = benchLines(count);
   const domain = await domainRate(lines);
   const raw = await fillRawTopic('bench-proc-raw', lines, partitions);
@@ -52,7 +52,7 @@ export async function runProcessorKafka(count: number, partitions: number): Prom
   ]);
   const role = createProcessor({ kind: 'processors', name: 'bench', file: '<bench>', config }, {
     logger: pino({ level: process.env.LOG_LEVEL ?? 'error' }), registry: new Registry(), onFatal: (e) => { throw e; },
-  }, { commitIntervalMs: 100 });
+  }, { commitIntervalMs: 100, ...options });
 
   const admin = testKafka().admin();
   await admin.connect();

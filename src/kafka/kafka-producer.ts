@@ -2,6 +2,7 @@ import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import { CompressionTypes } from 'kafkajs';
 import type { Logger } from 'pino';
 import { classifyError } from '../supervision/classify-error.js';
+import { KeyPartitioner } from './key-partitioner.js';
 import type { ElError } from '../domain/errors.js';
 
 /** One message to produce. */
@@ -11,10 +12,17 @@ export interface OutMessage {
   readonly key?: string;
 }
 
+/** A message as kafkajs takes it: text, or its UTF-8 bytes (what the producer thread receives). */
+export interface WireMessage {
+  readonly topic: string;
+  readonly value: string | Buffer;
+  readonly key?: string | Buffer;
+}
+
 /** A connected producer that sends batches with acks from all in-sync replicas. */
-export interface KafkaSink {
+export interface KafkaSink<M extends WireMessage = OutMessage> {
   /** Sends every message and resolves once all are acknowledged; rejects with a classified error. */
-  send(messages: readonly OutMessage[]): Promise<void>;
+  send(messages: readonly M[]): Promise<void>;
   connected(): boolean;
   close(): Promise<void>;
 }
@@ -24,17 +32,28 @@ export interface KafkaSink {
  * message counts as produced only when every in-sync replica has it, which is what lets the
  * processor commit the raw offset afterwards.
  */
-export async function createKafkaSink(options: { kafka: Kafka; logger: Logger; compression?: boolean }): Promise<KafkaSink> {
+export async function createKafkaSink(options: {
+  kafka: Kafka;
+  logger: Logger;
+  compression?: boolean;
+  /** Told when the producer connects or disconnects. */
+  onConnection?: (connected: boolean) => void;
+}): Promise<KafkaSink<WireMessage>> {
   const producer: Producer = options.kafka.producer({
+    createPartitioner: KeyPartitioner,
     allowAutoTopicCreation: true,
     maxInFlightRequests: 5,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
   });
   let isConnected = false;
-  producer.on(producer.events.CONNECT, () => { isConnected = true; });
-  producer.on(producer.events.DISCONNECT, () => { isConnected = false; });
+  const setConnected = (value: boolean): void => {
+    if (value !== isConnected) options.onConnection?.(value);
+    isConnected = value;
+  };
+  producer.on(producer.events.CONNECT, () => setConnected(true));
+  producer.on(producer.events.DISCONNECT, () => setConnected(false));
   await producer.connect();
-  isConnected = true;
+  setConnected(true);
   return {
     async send(messages) {
       if (messages.length === 0) return;
@@ -61,7 +80,7 @@ export async function createKafkaSink(options: { kafka: Kafka; logger: Logger; c
     connected: () => isConnected,
     async close() {
       await producer.disconnect().catch(() => undefined);
-      isConnected = false;
+      setConnected(false);
     },
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * The producer thread: a kafkajs producer (acks from all in-sync replicas) that takes packed
+ * batches from the processor's thread and answers each with its acknowledgement or its classified
+ * error. Encoding record batches is the largest single cost of a processor; here it runs on a core
+ * of its own while the processor's thread fetches, decodes and validates.
+ */
+import { parentPort } from 'node:worker_threads';
+import { pino } from 'pino';
+import { ElError } from '../domain/errors.js';
+import { createKafka } from './kafka-client.js';
+import { createKafkaSink, type KafkaSink, type WireMessage } from './kafka-producer.js';
+import { unpackFrame } from './produce-frame.js';
+import type { ThreadReply, ThreadRequest } from './producer-thread-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('producer-worker runs as a worker thread');
+
+const post = (reply: ThreadReply): void => port.postMessage(reply);
+
+/** Its log lines go to the parent, which writes them with its own logger. */
+function threadLogger(level: string) {
+  return pino({ level, base: undefined, timestamp: false }, { write: (line: string) => post({ type: 'log', line }) });
+}
+
+function describe(error: unknown): { code: ElError['code']; message: string; details?: Record<string, unknown> } {
+  if (error instanceof ElError) return { code: error.code, message: error.message, ...(error.details && { details: { ...error.details } }) };
+  return { code: 'EL_KAFKA_FAILED', message: error instanceof Error ? error.message : String(error) };
+}
+
+let sink: KafkaSink<WireMessage> | undefined;
+
+port.on('message', (request: ThreadRequest) => {
+  switch (request.type) {
+    case 'connect': {
+      const logger = threadLogger(request.logLevel);
+      createKafkaSink({
+        kafka: createKafka({ brokers: request.brokers, clientId: request.clientId, logger }),
+        logger,
+        onConnection: (connected) => post({ type: 'connection', connected }),
+      }).then(
+        (opened) => {
+          sink = opened;
+          post({ type: 'connected' });
+        },
+        (error: unknown) => post({ type: 'connect-failed', error: describe(error) }),
+      );
+      return;
+    }
+    case 'send': {
+      if (sink === undefined) {
+        post({ type: 'failed', id: request.id, error: { code: 'EL_KAFKA_UNAVAILABLE', message: 'producer thread not connected' } });
+        return;
+      }
+      sink.send(unpackFrame(request.frame)).then(
+        () => post({ type: 'sent', id: request.id }),
+        (error: unknown) => post({ type: 'failed', id: request.id, error: describe(error) }),
+      );
+      return;
+    }
+    case 'close': {
+      const closing = sink?.close() ?? Promise.resolve();
+      void closing.finally(() => post({ type: 'closed' }));
+      return;
+    }
+  }
+});
