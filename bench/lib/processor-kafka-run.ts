@@ -48,7 +48,7 @@ export async function runProcessorKafka(count: number, partitions: number, optio
   const K = `kafka:///${BROKERS.join(',')}`;
   const config = parseProcessorArgs([
     FORMAT, `${K}?topics=${raw}&identity=${group}`, `${K}?topic=${out}_{schema}`, `${K}?topic=${out}-mixed`,
-    '--output-invalid', `${K}?topic=${out}_EventError`, '--schemas-path', 'schemas', '--max-in-flight', '20000',
+    '--output-invalid', `${K}?topic=${out}_EventError`, '--schemas-path', 'schemas', '--max-in-flight', process.env.EL_BENCH_MAX_IN_FLIGHT ?? '20000',
   ]);
   const role = createProcessor({ kind: 'processors', name: 'bench', file: '<bench>', config }, {
     logger: pino({ level: process.env.LOG_LEVEL ?? 'error' }), registry: new Registry(), onFatal: (e) => { throw e; },

@@ -14,7 +14,42 @@ interface IsoParts {
   readonly canonical: boolean;
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Digits at `text[from, from + n)` as a number; -1 when any is not a digit. */
+function digits(text: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, the form nearly every event carries, read without a regex or a Date.
+ * `undefined` means "not this form" (the general parser decides), not "invalid".
+ */
+function parseCanonical(text: string): IsoParts | undefined {
+  if (text.length !== 20 || text.charCodeAt(19) !== 90 /* Z */ || text.charCodeAt(10) !== 84 /* T */) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[13] !== ':' || text[16] !== ':') return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  // Years before 100 go the general way (Date.UTC reads them as 19xx; that path rejects them).
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS[month - 1]!)) return undefined;
+  return { ms: Date.UTC(year, month - 1, day, hour, minute, second), fraction: undefined, canonical: true };
+}
+
 function parseIso(text: string): IsoParts | undefined {
+  const fast = parseCanonical(text);
+  if (fast !== undefined) return fast;
   const m = ISO.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;

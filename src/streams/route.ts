@@ -61,12 +61,27 @@ export interface RouteDeps {
 /** Characters Kafka refuses in a topic name become `_` (schema names may hold `/`). */
 const TOPIC_UNSAFE = /[^a-zA-Z0-9._-]/g;
 
+/**
+ * Filled topics by template, schema and revision. Bounded: only schemas the registry compiled
+ * (valid capsules) and EventError reach a template.
+ */
+const filled = new Map<string, Map<string, Map<number, string>>>();
+
 /** Fills `{schema}` and `{revision}` in a topic template; a template-free topic is returned as is. */
 export function fillTopic(template: string, schema: string, revision: number): string {
   if (!template.includes('{')) return template;
-  return template
-    .replaceAll('{schema}', schema.replace(TOPIC_UNSAFE, '_'))
-    .replaceAll('{revision}', String(revision));
+  let bySchema = filled.get(template);
+  if (bySchema === undefined) filled.set(template, (bySchema = new Map()));
+  let byRevision = bySchema.get(schema);
+  if (byRevision === undefined) bySchema.set(schema, (byRevision = new Map()));
+  let topic = byRevision.get(revision);
+  if (topic === undefined) {
+    topic = template
+      .replaceAll('{schema}', schema.replace(TOPIC_UNSAFE, '_'))
+      .replaceAll('{revision}', String(revision));
+    byRevision.set(revision, topic);
+  }
+  return topic;
 }
 
 /** Whether an output's allow/deny lists admit a schema. */
