@@ -6,6 +6,8 @@
  * (b) consumer: the consumer role in this process (`batch_size=1000&batch_time=1`) reading the same
  *     R capsules, pre-produced to a fresh 4-partition topic, into another fresh table; rows/s from
  *     `role.start()` to the last row counted (COUNT(*) polled every 100 ms);
+ * (a') the consumer's own statement (`INSERT ... ON DUPLICATE KEY UPDATE`, strict mode), raw, the
+ *     same way, into a third table: how much of the gap is the statement, how much the consumer;
  * (c) replay: (a) again into the same table (every row a duplicate), and the consumer group moved
  *     back to the earliest offsets and read again by a new role (done when
  *     `eventlogging_mysql_rows_duplicate_total` reaches R).
@@ -26,6 +28,7 @@ import { parseConsumerArgs } from '../src/config/parse-role-args.js';
 import { createConsumerRole } from '../src/consumer/consumer-role.js';
 import type { Role } from '../src/daemon/role.js';
 import { createTableDdl, insertIgnoreSql } from '../src/domain/table-ddl.js';
+import { insertRowsSql } from '../src/domain/table-insert.js';
 import { tableFor, type TableDefinition } from '../src/domain/table-mapping.js';
 import { rowFor, type RowCapsule, type RowValue } from '../src/domain/table-row.js';
 import { freshSchemaDir, testCapsules } from '../test/helpers/capsules.js';
@@ -64,12 +67,15 @@ async function metricField(registry: Registry, name: string, field: string): Pro
 }
 
 /** Every row through `INSERT IGNORE`, BATCH rows a statement, one after another on one connection. */
-async function rawInsert(db: mysql.Connection, table: TableDefinition, params: readonly RowValue[][], columns: number): Promise<{ seconds: number; affected: number }> {
-  const full = insertIgnoreSql(table, BATCH);
+async function rawInsert(
+  db: mysql.Connection, table: TableDefinition, params: readonly RowValue[][], columns: number,
+  statement: (table: TableDefinition, rows: number) => string = insertIgnoreSql,
+): Promise<{ seconds: number; affected: number }> {
+  const full = statement(table, BATCH);
   const started = performance.now();
   let affected = 0;
   for (const batch of params) {
-    const sql = batch.length === BATCH * columns ? full : insertIgnoreSql(table, batch.length / columns);
+    const sql = batch.length === BATCH * columns ? full : statement(table, batch.length / columns);
     const [result] = await db.query(sql, batch);
     affected += (result as mysql.ResultSetHeader).affectedRows;
   }
@@ -109,6 +115,15 @@ try {
   if (raw.affected !== R || (await count(rawTable.name)) !== R) throw new Error(`raw insert stored ${raw.affected} of ${R} rows`);
   const rawInsertRowsPerSec = R / raw.seconds;
   log(`(a) raw INSERT IGNORE: ${R} rows in ${raw.seconds.toFixed(2)} s = ${Math.round(rawInsertRowsPerSec)} rows/s`);
+  // (a') the consumer's own statement (ON DUPLICATE KEY UPDATE, strict mode), raw, into a third
+  // table: how much of the gap is the statement, how much the consumer.
+  const ownTable: TableDefinition = { ...consumerTable, name: `${consumerTable.name}_own`.slice(-64) };
+  await db.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+  await db.query(createTableDdl(ownTable));
+  const own = await rawInsert(db, ownTable, params, columns, (t, n) => insertRowsSql(t, n));
+  await db.query(`DROP TABLE IF EXISTS \`${ownTable.name}\``);
+  const rawOwnStatementRowsPerSec = R / own.seconds;
+  log(`(a') raw, the consumer's statement: ${R} rows in ${own.seconds.toFixed(2)} s = ${Math.round(rawOwnStatementRowsPerSec)} rows/s`);
 
   // (b) the same capsules on a fresh 4-partition topic, 1,000 per request (the broker refuses
   // requests over 1 MiB), spread evenly over the partitions.
@@ -197,6 +212,7 @@ try {
       rows: R,
       rowsPerSec,
       rawInsertRowsPerSec,
+      rawOwnStatementRowsPerSec,
       ratioToRawInsert: rowsPerSec / rawInsertRowsPerSec,
       replayRowsPerSec,
       rawReplayRowsPerSec,
@@ -223,6 +239,7 @@ try {
     ['ratio consumer / raw INSERT IGNORE (target >= 0.7)', n(c.ratioToRawInsert, 2)],
     ['ratio consumer replay / raw replay (target >= 0.7)', n(c.replayRatio, 2)],
     ['raw INSERT IGNORE, 1,000-row statements (rows/s)', n(c.rawInsertRowsPerSec)],
+    ["raw, the consumer's own statement (rows/s)", n(c.rawOwnStatementRowsPerSec)],
     ['consumer Kafka -> MariaDB, from start() (rows/s)', n(c.rowsPerSec)],
     ['consumer, from the first row seen (rows/s)', n(c.rowsPerSecAfterFirstRow)],
     ['raw INSERT IGNORE replay, all duplicates (rows/s)', n(c.rawReplayRowsPerSec)],

@@ -10,14 +10,14 @@ interface CapsuleLike { schema?: unknown; revision?: unknown; event?: unknown; u
 
 /** Turns consumed capsules into rows; tables are mapped once per (schema, revision). */
 export function createRowMapper(registry: SchemaRegistry, policy: BotPolicy) {
-  const tables = new Map<string, TableDefinition>();
+  // Keyed by the compiled schema itself (the registry keeps one per (schema, revision) forever).
+  const tables = new WeakMap<CompiledSchema, TableDefinition>();
 
   function tableOf(compiled: CompiledSchema): TableDefinition {
-    const key = `${compiled.name}\u0000${compiled.revision}`;
-    let table = tables.get(key);
+    let table = tables.get(compiled);
     if (!table) {
       table = tableFor(compiled.name, compiled.revision, compiled.eventSchema);
-      tables.set(key, table);
+      tables.set(compiled, table);
     }
     return table;
   }

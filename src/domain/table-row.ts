@@ -1,4 +1,6 @@
 import { insertColumns } from './table-ddl.js';
+import { normalizeDt } from './iso-time.js';
+import { mediawikiTimestamp as timestampOfNormalizedDt } from './mediawiki-timestamp.js';
 import type { TableColumn, TableDefinition } from './table-mapping.js';
 
 /** The capsule fields a row is made of (structurally a subset of the EventCapsule). */
@@ -19,6 +21,8 @@ export type RowValue = string | number | boolean | null;
  * Computed from `dt`, never from a clock.
  */
 export function mediawikiTimestamp(dt: string): string | null {
+  // A capsule from our processor carries a normalised dt: its digits are the timestamp.
+  if (normalizeDt(dt) === dt) return timestampOfNormalizedDt(dt);
   const time = Date.parse(dt);
   if (Number.isNaN(time)) return null;
   const d = new Date(time);
