@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { AssignerProtocol, Kafka, logLevel, Partitioners } = kafkajs;
 
 /** Bootstrap brokers for integration tests: `EL_KAFKA_BROKERS` (comma-separated) or 127.0.0.1:9092. */
 export const BROKERS: readonly string[] = (process.env.EL_KAFKA_BROKERS ?? '127.0.0.1:9092')
@@ -159,6 +159,37 @@ export async function committedTotal(group: string, topic: string, brokers: read
   try {
     const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     return (entry?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Messages on a topic (sum of partition high watermarks); 0 while it does not exist. */
+export async function topicSize(topic: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high), 0);
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Members of a consumer group that hold at least one partition. */
+export async function membersWithPartitions(group: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([group]);
+    const g = groups[0];
+    if (g === undefined || g.state !== 'Stable') return 0;
+    return g.members.filter((m) => {
+      const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      return Object.values(decoded?.assignment ?? {}).some((partitions) => partitions.length > 0);
+    }).length;
   } finally {
     await admin.disconnect();
   }

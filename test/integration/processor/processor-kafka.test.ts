@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseProcessorArgs } from '../../../src/config/parse-role-args.js';
 import { createProcessor, type ProcessorRole } from '../../../src/processor/processor-role.js';
-import { BROKERS, consumeAll, freshTopic, produceLines, testKafka, uniqueName, committedTotal } from '../../helpers/kafka.js';
+import { BROKERS, consumeAll, freshTopic, produceLines, uniqueName, committedTotal, topicSize, membersWithPartitions } from '../../helpers/kafka.js';
 import { FORMAT, rawCases, type RawCase } from '../../fixtures/processor/raw-lines.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -22,20 +22,6 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
 }
 
 const committed = (group: string, topic: string) => committedTotal(group, topic);
-
-/** Messages on a topic (sum of partition high watermarks); 0 while it does not exist. */
-async function topicSize(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, p) => n + Number(p.high), 0);
-  } catch {
-    return 0;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Fresh raw topic, group and output topics for one test. */
 async function setup(prefix: string, partitions: number) {
@@ -135,20 +121,28 @@ test('a processor SIGKILLed mid-stream and restarted in the same group: every ev
 test('two processors in one group split a 4-partition topic; stopping one mid-stream loses nothing', async () => {
   const t = await setup('el-proc-c', 4);
   const cases = rawCases(20_000);
-  for (let i = 0; i < cases.length; i += 1000) await produceLines(t.raw, cases.slice(i, i + 1000).map((c) => c.line), Math.floor(i / 5000));
+  const produceRange = async (from: number, to: number) => {
+    for (let i = from; i < to; i += 1000) await produceLines(t.raw, cases.slice(i, Math.min(i + 1000, to)).map((c) => c.line), (i / 1000) % 4);
+  };
   const one = role(t.args(t.group), 'c1');
   const two = role(t.args(t.group), 'c2');
   await one.start();
   await two.start();
   let stoppedTwo = false;
   try {
-    // Both members hold partitions before one leaves.
-    await until(() => (one.status().details!.partitions as unknown[]).length > 0 && (two.status().details!.partitions as unknown[]).length > 0, 60_000, 'both members to own partitions');
+    // The group settles with both members holding partitions before any data exists: a processor
+    // is fast enough to finish a pre-filled topic before a second member has joined.
+    await until(async () => (await membersWithPartitions(t.group)) === 2, 60_000, 'a stable group of two members, each with partitions');
+    await produceRange(0, 8000);
+    await until(() => (one.status().details!.partitions as unknown[]).length > 0 && (two.status().details!.partitions as unknown[]).length > 0, 60_000, 'both members to process partitions');
     const owned = [one, two].flatMap((r) => (r.status().details!.partitions as Array<{ partition: number }>).map((x) => x.partition));
     assert.ok(owned.length <= 4);
     assert.equal(new Set(owned).size, owned.length, 'no partition owned twice');
+    // The rest arrives while one member leaves and the survivor takes its partitions over.
+    const rest = produceRange(8000, cases.length);
     await two.stop();
     stoppedTwo = true;
+    await rest;
     await until(async () => (await committed(t.group, t.raw)) === cases.length, 120_000, 'every raw offset committed by the survivor');
   } finally {
     if (!stoppedTwo) await two.stop();
