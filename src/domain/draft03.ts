@@ -9,7 +9,8 @@
  *   Type names draft-03 does not define also match anything (as the draft says for unknown types).
  * - `disallow` (same forms as `type`) → `not: { anyOf: [...] }`.
  * - `extends` (schema or list) → `allOf`.
- * - `divisibleBy` → `multipleOf`.
+ * - `divisibleBy` stays `divisibleBy`, a keyword the registry's ajv adds (see divisible-by.ts):
+ *   `multipleOf` decides by float division, which draft-03 validators do not.
  * - boolean `exclusiveMinimum`/`exclusiveMaximum` next to `minimum`/`maximum` → the numeric form.
  * - `dependencies` with a string value → a one-element list.
  * - draft-03 formats renamed in later drafts (`ip-address`, `host-name`); formats whose meaning
@@ -123,7 +124,7 @@ function convertNode(node: unknown, depth: number): JsonObject {
 
   convertBound(node, out, 'minimum', 'exclusiveMinimum');
   convertBound(node, out, 'maximum', 'exclusiveMaximum');
-  if (typeof node.divisibleBy === 'number') out.multipleOf = node.divisibleBy;
+  if (typeof node.divisibleBy === 'number' && node.divisibleBy !== 0) out.divisibleBy = node.divisibleBy;
 
   if (typeof node.format === 'string') {
     const format = FORMATS[node.format];

@@ -4,6 +4,7 @@ import { capsuleSchemaFor, formatValidationErrors } from './capsule-schema.js';
 import { ElError, isElError } from './errors.js';
 import { assertSchemaRef, isValidRevision, isValidSchemaName, schemaKey } from './schema-name.js';
 import { normalizeEventSchema } from './schema-normalize.js';
+import { isDivisibleBy } from './divisible-by.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => void;
@@ -52,11 +53,21 @@ export interface SchemaRegistry {
 interface Failure { readonly error: ElError; readonly until: number }
 
 /**
- * How event schemas are compiled. `multipleOfPrecision`: ajv's default `multipleOf` check goes
- * through `parseInt` of the quotient, which reads 1e21 as 1, so `divisibleBy: 1` rejected large
- * integers that any draft-03 validator accepts.
+ * The ajv that compiles event schemas: draft-07 with formats, plus draft-03's `divisibleBy` with
+ * draft-03's decimal semantics (the conversion keeps the keyword; see divisible-by.ts).
  */
-export const EVENT_SCHEMA_AJV_OPTIONS = Object.freeze({ allErrors: true, strict: false, addUsedSchema: false, logger: false, multipleOfPrecision: 9 } as const);
+export function createEventSchemaAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false });
+  addFormats(ajv);
+  ajv.addKeyword({
+    keyword: 'divisibleBy',
+    type: 'number',
+    schemaType: 'number',
+    errors: false,
+    validate: (divisor: number, value: number) => isDivisibleBy(value, divisor),
+  });
+  return ajv;
+}
 
 /**
  * Creates a schema registry. Successes are cached forever (a (name, revision) never changes);
@@ -67,8 +78,7 @@ export const EVENT_SCHEMA_AJV_OPTIONS = Object.freeze({ allErrors: true, strict:
 export function createSchemaRegistry(deps: SchemaRegistryDeps): SchemaRegistry {
   const failureTtlMs = deps.failureTtlMs ?? 60_000;
   const maxFailures = deps.maxFailures ?? 10_000;
-  const ajv = new Ajv({ ...EVENT_SCHEMA_AJV_OPTIONS });
-  addFormats(ajv);
+  const ajv = createEventSchemaAjv();
   const compiled = new Map<string, CompiledSchema>();
   const failures = new Map<string, Failure>();
   const inflight = new Map<string, Promise<CompiledSchema>>();

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
 import { convertDraft03, isDraft03 } from '../../../src/domain/draft03.js';
+import { createEventSchemaAjv } from '../../../src/domain/schema-registry.js';
 
 function validator(draft03: unknown): (value: unknown) => boolean {
-  const ajv = new Ajv({ strict: false, logger: false });
+  const ajv = createEventSchemaAjv();
   const fn = ajv.compile(convertDraft03(draft03));
   return (value) => fn(value) as boolean;
 }

@@ -161,4 +161,5 @@ test('divisibleBy holds for large integers (ajv read 1e21 / 1 through parseInt a
   assert.deepEqual(await check({ d: 0.3 }), { ok: true }, '0.3 / 0.1 is 2.9999999999999996 in floating point');
   assert.equal((await check({ n: 1.5 })).ok, false);
   assert.equal((await check({ h: 2.25 })).ok, false);
+  assert.equal((await check({ n: -2.0000000000000004 })).ok, false, 'not a multiple, however close');
 });
