@@ -23,6 +23,8 @@ export interface ThreadedSinkOptions {
   readonly logger: Logger;
   /** Told of each thread started (tests stop one to check recovery). */
   readonly onThread?: (worker: Worker) => void;
+  /** Told when a thread dies other than by `close()` (a metric counts it). */
+  readonly onThreadLost?: (error: ElError) => void;
 }
 
 // Built, the worker is producer-worker.js next to this file. Under tsx (tests, benchmarks) it is
@@ -73,7 +75,11 @@ export async function createThreadedKafkaSink(options: ThreadedSinkOptions): Pro
       options.onThread?.(worker);
       const t: Thread = { worker, connected: false, pending: new Map() };
       let ready = false;
+      let failed = false;
       const fail = (error: ElError): void => {
+        if (failed) return;
+        failed = true;
+        if (ready && !closing) options.onThreadLost?.(error);
         t.connected = false;
         if (thread === t) thread = undefined;
         for (const p of t.pending.values()) p.reject(error);

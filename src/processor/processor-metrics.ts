@@ -11,6 +11,8 @@ export interface ProcessorMetrics {
   produced(messages: number, seconds: number): void;
   /** One failed produce attempt (it is retried). */
   produceFailed(): void;
+  /** A producer thread died (its batches are retried; the next send starts a new one). */
+  producerThreadLost(): void;
 }
 
 /**
@@ -20,7 +22,8 @@ export interface ProcessorMetrics {
  * `eventlogging_processor_errors_total{role, code}`,
  * `eventlogging_processor_produced_messages_total{role}`,
  * `eventlogging_processor_produce_failures_total{role}`,
- * `eventlogging_processor_produce_seconds{role}`.
+ * `eventlogging_processor_produce_seconds{role}`,
+ * `eventlogging_processor_producer_thread_exits_total{role}`.
  * Labels stay bounded: `schema` is a compiled schema's name, else `unknown`; `code` is from the
  * closed list, else `EL_INTERNAL`.
  */
@@ -44,6 +47,10 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
   const produceSeconds = metricOnce(registry, 'eventlogging_processor_produce_seconds', () => new Histogram({
     name: 'eventlogging_processor_produce_seconds', help: 'Time from sending a produce batch to its acknowledgement.',
     labelNames: ['role'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+  }));
+  const threadExits = metricOnce(registry, 'eventlogging_processor_producer_thread_exits_total', () => new Counter({
+    name: 'eventlogging_processor_producer_thread_exits_total', help: 'Producer threads that died; their batches were retried and a new thread started.',
+    labelNames: ['role'], registers: [registry],
   }));
   // Bound children: label lookups cost more than the increment, and the hot path runs per event.
   const rawChild = raw.labels({ role });
@@ -77,6 +84,9 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     },
     produceFailed() {
       produceFailures.inc({ role });
+    },
+    producerThreadLost() {
+      threadExits.inc({ role });
     },
   };
 }

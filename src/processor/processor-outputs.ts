@@ -79,6 +79,8 @@ export interface OutputDeps {
    * another core. False keeps it on the calling thread.
    */
   readonly producerThread?: boolean;
+  /** Told when a producer thread dies (see `createThreadedKafkaSink`). */
+  readonly onProducerThreadLost?: () => void;
 }
 
 interface StreamTarget {
@@ -135,7 +137,10 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
   const kafkaByIndex = new Map<number, KafkaSink>();
   const sinksByBrokers = new Map<string, KafkaSink>();
   const connect = deps.connectKafka ?? (async (brokers: readonly string[]) => (deps.producerThread ?? true)
-    ? createThreadedKafkaSink({ brokers, clientId: deps.clientId, logger: deps.logger })
+    ? createThreadedKafkaSink({
+      brokers, clientId: deps.clientId, logger: deps.logger,
+      ...(deps.onProducerThreadLost && { onThreadLost: () => deps.onProducerThreadLost?.() }),
+    })
     : createKafkaSink({ kafka: createKafka({ brokers, clientId: deps.clientId, logger: deps.logger }), logger: deps.logger }));
   try {
     for (const [index, uri] of plan.endpoints.entries()) {

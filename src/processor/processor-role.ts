@@ -67,6 +67,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           stdout: options.stdout ?? process.stdout,
           ...(options.connectKafka && { connectKafka: options.connectKafka }),
           ...(options.producerThread !== undefined && { producerThread: options.producerThread }),
+          onProducerThreadLost: () => metrics.producerThreadLost(),
         });
         if (stopRequested) {
           await opened.close();

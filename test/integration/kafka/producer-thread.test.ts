@@ -68,12 +68,16 @@ test('the producer thread delivers every message, keyed to the partition any Kaf
 test('a producer thread that dies fails its batches in flight as retryable, and the next send starts a new one', { timeout: 120_000 }, async () => {
   const topic = await freshTopic('el-thread-crash', 1);
   const threads: Worker[] = [];
-  const sink = await createThreadedKafkaSink({ brokers: BROKERS, clientId: 'el-test-thread', logger, onThread: (w) => threads.push(w) });
+  const lost: ElError[] = [];
+  const sink = await createThreadedKafkaSink({
+    brokers: BROKERS, clientId: 'el-test-thread', logger, onThread: (w) => threads.push(w), onThreadLost: (e) => lost.push(e),
+  });
   try {
     const inFlight = sink.send([{ topic, value: 'lost-with-the-thread' }]);
     await threads[0]!.terminate();
     await assert.rejects(inFlight, (e: unknown) => e instanceof ElError && e.flags.retryable && e.code === 'EL_KAFKA_UNAVAILABLE');
     assert.equal(sink.connected(), false);
+    assert.equal(lost.length, 1, 'the loss is reported once');
 
     // A topic of its own: whether the lost batch reached the broker or not is not this test's point.
     const after = await freshTopic('el-thread-after', 1);
@@ -84,4 +88,5 @@ test('a producer thread that dies fails its batches in flight as retryable, and 
   } finally {
     await sink.close();
   }
+  assert.equal(lost.length, 1, 'closing is not a loss');
 });
