@@ -19,7 +19,8 @@ import { runOverload } from './overload.js';
 import { runScaling } from './scaling.js';
 
 const scale = benchScale();
-const resultsDir = join(ROOT, 'bench/results');
+// EL_BENCH_RESULTS_DIR: where the JSON goes (the bench's own test writes elsewhere, not over the figures).
+const resultsDir = process.env.EL_BENCH_RESULTS_DIR ?? join(ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 

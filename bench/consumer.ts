@@ -229,7 +229,7 @@ try {
     machine: describeMachine(),
     loadAvg: readFileSync('/proc/loadavg', 'utf8').trim(),
   };
-  const dir = join(ROOT, 'bench/results');
+  const dir = process.env.EL_BENCH_RESULTS_DIR ?? join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'consumer.json'), `${JSON.stringify(result, null, 2)}\n`);
 
