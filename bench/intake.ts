@@ -7,7 +7,8 @@
  *   EL_BENCH_SCALE=0.1 node --import tsx bench/intake.ts     prints the JSON
  */
 import { benchScale } from './lib/machine.js';
-import { rssSampler, sleep, topicEndOffset } from './lib/infra.js';
+import { rssSampler, sleep } from './lib/infra.js';
+import { topicSize } from '../test/helpers/kafka.js';
 import { startPipeline } from './lib/pipeline.js';
 import { runWrk } from './lib/wrk.js';
 
@@ -32,7 +33,7 @@ export async function runIntake(seconds: number): Promise<IntakeResult> {
     const load = await runWrk({ ...pipeline.intake, seconds, revision: 1, connections: 64, threads: 1 });
     let onTopic = 0;
     for (let i = 0; i < 60; i++) {
-      onTopic = await topicEndOffset(pipeline.rawTopic);
+      onTopic = await topicSize(pipeline.rawTopic);
       if (onTopic >= load.accepted) break;
       await sleep(500);
     }

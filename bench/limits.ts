@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import { freshTopic, testKafka, uniqueName } from '../test/helpers/kafka.js';
 import { benchLines, domainRate } from './processor-pipe.js';
 import { fillRawTopic } from './lib/processor-kafka-run.js';
+import { sendRoundRobin } from './lib/infra.js';
 
 const { Partitioners } = kafkajs;
 
@@ -30,14 +31,7 @@ async function produceRate(lines: readonly string[], partitions: number): Promis
   const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   const started = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < lines.length) {
-      const from = next;
-      next += 1000;
-      await producer.send({ topic, acks: -1, messages: lines.slice(from, Math.min(from + 1000, lines.length)).map((value, i) => ({ value, partition: (from + i) % partitions })) });
-    }
-  }));
+  await sendRoundRobin(producer, topic, lines, partitions);
   const seconds = (performance.now() - started) / 1000;
   await producer.disconnect();
   return lines.length / seconds;

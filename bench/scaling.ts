@@ -14,7 +14,7 @@ import { BROKERS, freshTopic, testKafka, uniqueName } from '../test/helpers/kafk
 import { FORMAT } from '../test/fixtures/processor/raw-lines.js';
 import { BIN, requireBuild, ROOT } from './lib/daemon.js';
 import { benchScale } from './lib/machine.js';
-import { committedReader, rssMb, sleep } from './lib/infra.js';
+import { committedReader, rssMb, sendRoundRobin, sleep } from './lib/infra.js';
 import { benchLines } from './processor-pipe.js';
 
 const PARTITIONS = 4;
@@ -23,14 +23,7 @@ const PARTITIONS = 4;
 async function fillTopic(topic: string, lines: readonly string[], partitions: number): Promise<void> {
   const producer = testKafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
-  let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < lines.length) {
-      const from = next;
-      next += 1000;
-      await producer.send({ topic, acks: -1, messages: lines.slice(from, Math.min(from + 1000, lines.length)).map((value, i) => ({ value, partition: (from + i) % partitions })) });
-    }
-  }));
+  await sendRoundRobin(producer, topic, lines, partitions);
   await producer.disconnect();
 }
 

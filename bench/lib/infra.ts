@@ -6,21 +6,23 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
+import type { Producer } from 'kafkajs';
 import { testKafka, uniqueName } from '../../test/helpers/kafka.js';
 import { DB_CONFIG } from '../../test/helpers/mariadb.js';
 
-/** Sum over partitions of the topic's end (high-water) offsets; 0 when the topic does not exist yet. */
-export async function topicEndOffset(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, p) => n + Number(p.high), 0);
-  } catch {
-    return 0;
-  } finally {
-    await admin.disconnect();
-  }
+/**
+ * Sends `lines` to `topic` with a connected producer, round-robin over `partitions`, 1000 per
+ * request, 8 requests in flight (acks -1).
+ */
+export async function sendRoundRobin(producer: Producer, topic: string, lines: readonly string[], partitions: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < lines.length) {
+      const from = next;
+      next += 1000;
+      await producer.send({ topic, acks: -1, messages: lines.slice(from, Math.min(from + 1000, lines.length)).map((value, i) => ({ value, partition: (from + i) % partitions })) });
+    }
+  }));
 }
 
 /** An admin client kept open to poll a group's committed offsets cheaply. */

@@ -7,6 +7,7 @@ import { createKafka } from '../../../src/kafka/kafka-client.js';
 import { createKafkaSource } from '../../../src/kafka/kafka-source.js';
 import type { Completed, KafkaRecord } from '../../../src/kafka/kafka-record.js';
 import { BROKERS, freshTopic, produceLines, testKafka, uniqueName } from '../../helpers/kafka.js';
+import { until } from '../../helpers/wait.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -21,14 +22,6 @@ async function committed(group: string, topic: string): Promise<Record<number, n
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A pipeline that marks records durable in small batches after a short delay, recording what it saw. */
 function recordingPipeline(seen: KafkaRecord[]) {

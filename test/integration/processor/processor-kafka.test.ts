@@ -7,19 +7,12 @@ import { Registry } from 'prom-client';
 import { parseProcessorArgs } from '../../../src/config/parse-role-args.js';
 import { createProcessor, type ProcessorRole } from '../../../src/processor/processor-role.js';
 import { BROKERS, consumeAll, freshTopic, produceLines, uniqueName, committedTotal, topicSize, membersWithPartitions } from '../../helpers/kafka.js';
+import { until } from '../../helpers/wait.js';
 import { FORMAT, rawCases, type RawCase } from '../../fixtures/processor/raw-lines.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const K = `kafka:///${BROKERS.join(',')}`;
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const committed = (group: string, topic: string) => committedTotal(group, topic);
 
