@@ -90,6 +90,7 @@ export function parseConsumerArgs(args: readonly string[]): ConsumerConfig {
   const { values, positionals } = parse(args, {
     'error-output': { type: 'string' },
     'bot-policy': { type: 'string' },
+    'max-in-flight': { type: 'string' },
     ...schemaOptions,
   });
   const [input, output, ...extra] = positionals;
@@ -101,6 +102,7 @@ export function parseConsumerArgs(args: readonly string[]): ConsumerConfig {
     output: uri(output, 'OUTPUT'),
     ...(v['error-output'] !== undefined && { errorOutput: uri(v['error-output'], '--error-output') }),
     botPolicy: v['bot-policy'] ?? 'drop-bots',
+    maxInFlight: int(v['max-in-flight'], 'max-in-flight', 20000),
     ...(v['schemas-path'] !== undefined && { schemasPath: v['schemas-path'] }),
     ...(v['schema-uri-base'] !== undefined && { schemaUriBase: v['schema-uri-base'] }),
   }) as ConsumerConfig;

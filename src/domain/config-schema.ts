@@ -32,13 +32,14 @@ export const processorConfigSchema = {
 export const consumerConfigSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['kind', 'input', 'output', 'botPolicy'],
+  required: ['kind', 'input', 'output', 'botPolicy', 'maxInFlight'],
   properties: {
     kind: { const: 'consumer' },
     input: { ...endpoint, properties: { kind: { enum: ['kafka-reader', 'stdin', 'file'] } } },
     output: { ...endpoint, properties: { kind: { enum: ['mysql', 'stdout', 'file'] } } },
     errorOutput: { ...endpoint, properties: { kind: { enum: ['kafka-writer', 'stdout', 'file'] } } },
     botPolicy: { enum: ['drop-bots', 'keep-all'] },
+    maxInFlight: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     ...schemaSource,
   },
   anyOf: [{ required: ['schemasPath'] }, { required: ['schemaUriBase'] }],

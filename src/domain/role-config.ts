@@ -35,6 +35,11 @@ export interface ConsumerConfig extends SchemaSource {
   readonly errorOutput?: EndpointUri;
   /** `drop-bots` drops is_bot && !is_mediawiki as the original did; `keep-all` keeps everything. */
   readonly botPolicy: 'drop-bots' | 'keep-all';
+  /**
+   * Bound on records per partition read but not yet committed in the database (backpressure);
+   * never below one batch.
+   */
+  readonly maxInFlight: number;
 }
 
 /** `eventlogging intake` arguments, parsed. */

@@ -26,9 +26,17 @@ export function createTableDdl(table: TableDefinition): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table.name)} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
 }
 
+const insertColumnsOf = new WeakMap<TableDefinition, readonly TableColumn[]>();
+
 /** The columns a row supplies, in order: every column except the auto-increment `id`. */
 export function insertColumns(table: TableDefinition): readonly TableColumn[] {
-  return table.columns.filter((c) => c.source.kind !== 'id');
+  // Asked once per row on the consumer's hot path: computed once per table definition.
+  let columns = insertColumnsOf.get(table);
+  if (!columns) {
+    columns = Object.freeze(table.columns.filter((c) => c.source.kind !== 'id'));
+    insertColumnsOf.set(table, columns);
+  }
+  return columns;
 }
 
 /**

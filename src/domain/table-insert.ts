@@ -1,6 +1,8 @@
 import { quoteIdentifier } from './mysql-identifier.js';
 import { insertColumns } from './table-ddl.js';
 import type { TableDefinition } from './table-mapping.js';
+import type { RowValue } from './table-row.js';
+import { sqlValuesList } from './sql-literal.js';
 
 /**
  * The multi-row statement the MySQL consumer runs for `rowCount` rows of `table`.
@@ -16,8 +18,25 @@ export function insertRowsSql(table: TableDefinition, rowCount: number, mode: 's
   if (!Number.isInteger(rowCount) || rowCount < 1) throw new RangeError(`rowCount must be a positive integer, got ${rowCount}`);
   const columns = insertColumns(table);
   const tuple = `(${columns.map(() => '?').join(',')})`;
-  const head = `${mode === 'replace' ? 'REPLACE' : 'INSERT'} INTO ${quoteIdentifier(table.name)} (${columns.map((c) => quoteIdentifier(c.name)).join(',')}) VALUES `;
-  const values = Array<string>(rowCount).fill(tuple).join(',');
+  return statement(table, Array<string>(rowCount).fill(tuple).join(','), mode);
+}
+
+/**
+ * {@link insertRowsSql} with the rows written into the text (see `sqlLiteral`) instead of bound
+ * to placeholders: the same statement mysql2 would send, without its per-placeholder formatting.
+ * Each row holds the values of `insertColumns(table)`, in order.
+ */
+export function insertRowsStatement(table: TableDefinition, rows: readonly (readonly RowValue[])[], mode: 'skip-duplicates' | 'replace' = 'skip-duplicates'): string {
+  if (rows.length < 1) throw new RangeError('an insert needs at least one row');
+  const width = insertColumns(table).length;
+  for (const row of rows) {
+    if (row.length !== width) throw new RangeError(`a row of ${table.name} has ${width} values, got ${row.length}`);
+  }
+  return statement(table, sqlValuesList(rows), mode);
+}
+
+function statement(table: TableDefinition, values: string, mode: 'skip-duplicates' | 'replace'): string {
+  const head = `${mode === 'replace' ? 'REPLACE' : 'INSERT'} INTO ${quoteIdentifier(table.name)} (${insertColumns(table).map((c) => quoteIdentifier(c.name)).join(',')}) VALUES `;
   return mode === 'replace' ? head + values : `${head}${values} ON DUPLICATE KEY UPDATE \`uuid\` = \`uuid\``;
 }
 

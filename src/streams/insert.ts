@@ -5,7 +5,7 @@ import type { Database } from '../mysql/database.js';
 import type { ElError } from '../domain/errors.js';
 import type { TableDefinition } from '../domain/table-mapping.js';
 import type { RowValue } from '../domain/table-row.js';
-import { insertOutcome, insertRowsSql } from '../domain/table-insert.js';
+import { insertOutcome, insertRowsStatement } from '../domain/table-insert.js';
 
 /** One consumed record on its way to the database: a row, a record to skip, or one that already failed. */
 export type InsertItem =
@@ -55,9 +55,11 @@ export function insert(deps: InsertDeps): OperatorFunction<InsertItem, Completed
       await db.whenUp(deps.signal);
       const started = performance.now();
       try {
-        const sql = insertRowsSql(table, items.length, deps.mode);
-        const params = items.flatMap((i) => i.row);
-        const result = await db.query<never>(sql, params) as unknown as { affectedRows: number };
+        // Values written into the statement text: a tenth of the consumer's CPU went to mysql2's
+        // placeholder formatting (a template of 20,000 placeholders per 1,000-row batch).
+        const rows = new Array<readonly RowValue[]>(items.length);
+        for (let i = 0; i < items.length; i += 1) rows[i] = items[i]!.row;
+        const result = await db.query<never>(insertRowsStatement(table, rows, deps.mode)) as unknown as { affectedRows: number };
         const { inserted, duplicates } = insertOutcome(items.length, result.affectedRows, deps.mode);
         deps.onInserted?.(table.name, inserted, duplicates, (performance.now() - started) / 1000, items.length);
         return;

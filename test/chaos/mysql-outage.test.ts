@@ -31,7 +31,7 @@ const PORT = Number(process.env.EL_CHAOS_MARIADB_PORT ?? 3307);
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The role's per-partition high-water mark for batch_size=200: max(4 × 200, 5000). */
+/** The role's per-partition high-water mark: `--max-in-flight` below (batch_size=200 is smaller). */
 const HIGH_WATER = 5000;
 const BEFORE = 400;
 /** Well over the two partitions' high-water marks together (~6,000 a partition), so both must pause. */
@@ -77,6 +77,7 @@ test('MariaDB stopped for 30 s under load: the role holds, resumes on its own, N
     `kafka:///${BROKERS.join(',')}?topics=${topic}&identity=${group}`,
     `mysql://root:@127.0.0.1:${PORT}/test?batch_size=200&batch_time=0.2`,
     '--schemas-path', dir, '--error-output', `kafka:///${BROKERS.join(',')}?topic=${errorTopic}`,
+    '--max-in-flight', String(HIGH_WATER),
   ]);
   const role = createConsumerRole({ kind: 'consumers', name: 'chaos', file: 'chaos', config }, { logger, registry: new Registry(), onFatal: (e) => { throw e; } });
   let stopped = false;

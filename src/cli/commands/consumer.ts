@@ -4,7 +4,7 @@ import { createConsumerRole } from '../../consumer/consumer-role.js';
 import { runRoleStandalone } from '../run-role.js';
 
 const help = `usage: eventlogging consumer [--schemas-path DIR] [--schema-uri-base URL] [--error-output URI]
-                            [--bot-policy drop-bots|keep-all] INPUT OUTPUT
+                            [--bot-policy drop-bots|keep-all] [--max-in-flight N] INPUT OUTPUT
 
 Writes valid events from Kafka into MySQL/MariaDB tables <Schema>_<revision>, created on first
 use from the schema, with a unique key on uuid.
@@ -22,6 +22,10 @@ refuses (a value its column cannot take) is isolated by splitting the batch and 
 EventError (code consumer) to --error-output (default: topic eventlogging_EventError on INPUT's
 brokers); the other rows are stored. While the database is down every partition pauses (nothing
 committed, nothing dropped) and reconnects back off up to 10 s; consumption resumes on its own.
+
+Backpressure: --max-in-flight N (default 20000, never below one batch) bounds the records of a
+partition read but not yet committed in the database; past it the partition pauses, and it
+resumes at half. Memory grows with it: about N × partitions consumed records at most.
 
 Bots (is_bot and not is_mediawiki) are dropped unless --bot-policy keep-all. The client ip is
 never stored. Runs until SIGTERM or SIGINT, then drains (flush, insert, commit) and exits 0.`;

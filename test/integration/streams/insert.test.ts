@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { from, lastValueFrom, toArray } from 'rxjs';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDatabase } from '../../../src/mysql/database.js';
@@ -82,6 +83,37 @@ test('one poison row in a batch: the good rows are stored, the bad one is reject
     assert.equal(marks.reduce((n, m) => n + m.count, 0), 100);
     const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table.name}\``);
     assert.equal((rows as Array<{ n: number }>)[0]!.n, 99);
+  } finally {
+    await conn.query(`DROP TABLE IF EXISTS \`${table.name}\``);
+    await conn.end();
+  }
+});
+
+test('values holding every character MySQL escapes read back exactly as they were written', async () => {
+  const name = freshTableName('Escapes');
+  const table = tableFor(name, 1, schema);
+  const conn = await openDb();
+  const fixed = ['\0', '\b', '\t', '\n', '\r', '\x1a', '"', "'", '\\', "\\'", "'\\", '?', '??', '`x`', "x'); DROP TABLE t; --", 'é😀中', '\\\\\\', '', ' '];
+  // Well-formed strings only: a lone surrogate has no UTF-8 form, whatever the escaping.
+  const generated = fc.sample(fc.string({ unit: fc.constantFrom('\0', '\b', '\t', '\n', '\r', '\x1a', '"', "'", '\\', '?', 'a', 'é', '😀'), maxLength: 40 }), { numRuns: 200, seed: 20261124 });
+  const actions = [...fixed, ...generated];
+  try {
+    const input: InsertItem[] = actions.map((action, i) => {
+      const capsule = { event: { action, count: i - 100 }, uuid: i.toString(16).padStart(32, '0'), dt: '2026-11-24T10:00:00Z', userAgent: { raw: action } };
+      return { kind: 'row', offset: i, table, row: rowFor(capsule, table), raw: JSON.stringify(capsule) };
+    });
+    const rejected: Rejected[] = [];
+    const { stats } = await run(table, input, rejected);
+    assert.deepEqual(rejected, []);
+    assert.equal(stats.inserted, actions.length);
+    const [rows] = await conn.query(`SELECT event_action AS a, event_count AS c, userAgent AS u FROM \`${table.name}\` ORDER BY uuid`);
+    const back = rows as Array<{ a: string; c: string | number; u: string }>;
+    assert.equal(back.length, actions.length);
+    back.forEach((row, i) => {
+      assert.equal(row.a, actions[i], `action ${i}`);
+      assert.equal(Number(row.c), i - 100);
+      assert.deepEqual(JSON.parse(row.u), { raw: actions[i] });
+    });
   } finally {
     await conn.query(`DROP TABLE IF EXISTS \`${table.name}\``);
     await conn.end();

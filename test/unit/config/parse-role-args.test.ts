@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConsumerArgs, parseProcessorArgs } from '../../../src/config/parse-role-args.js';
+import { validateRoleConfig } from '../../../src/config/validate-role-config.js';
+
+const KAFKA_IN = 'kafka:///127.0.0.1:9092?topics=eventlogging-valid-mixed&identity=g';
+const MYSQL_OUT = 'mysql://root:@127.0.0.1:3306/test?batch_size=1000&batch_time=1';
+
+/** The ElError a parse throws, with its code and message, or a failure when it does not throw. */
+function errorOf(parse: () => unknown): { code: string; message: string } {
+  try {
+    parse();
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  return assert.fail('expected the arguments to be refused');
+}
+
+test('consumer --max-in-flight defaults to 20000 and takes an explicit bound', () => {
+  assert.equal(parseConsumerArgs([KAFKA_IN, MYSQL_OUT, '--schemas-path', 'schemas']).maxInFlight, 20_000);
+  assert.equal(parseConsumerArgs([KAFKA_IN, MYSQL_OUT, '--schemas-path', 'schemas', '--max-in-flight', '5000']).maxInFlight, 5000);
+});
+
+test('consumer --max-in-flight that is not a whole number is a usage error naming the flag', () => {
+  const error = errorOf(() => parseConsumerArgs([KAFKA_IN, MYSQL_OUT, '--schemas-path', 'schemas', '--max-in-flight', '5k']));
+  assert.equal(error.code, 'EL_USAGE');
+  assert.match(error.message, /--max-in-flight must be a whole number, got '5k'/);
+});
+
+test('consumer --max-in-flight of 0 or over a million is refused at start, naming the flag', () => {
+  for (const bad of ['0', '1000001']) {
+    const error = errorOf(() => parseConsumerArgs([KAFKA_IN, MYSQL_OUT, '--schemas-path', 'schemas', '--max-in-flight', bad]));
+    assert.equal(error.code, 'EL_CONFIG_INVALID', bad);
+    assert.match(error.message, /^--max-in-flight: must be (>=|<=)/, bad);
+  }
+});
+
+test('a consumer config built without maxInFlight (not through the parser) is refused', () => {
+  const error = errorOf(() => validateRoleConfig({
+    kind: 'consumer', input: { kind: 'kafka-reader' }, output: { kind: 'mysql' }, botPolicy: 'drop-bots', schemasPath: 'schemas',
+  }));
+  assert.equal(error.code, 'EL_CONFIG_INVALID');
+  assert.match(error.message, /must have required property 'maxInFlight'/);
+});
+
+test('a parsed config is frozen', () => {
+  const config = parseConsumerArgs([KAFKA_IN, MYSQL_OUT, '--schemas-path', 'schemas']);
+  assert.ok(Object.isFrozen(config));
+  assert.throws(() => { (config as { maxInFlight: number }).maxInFlight = 1; }, TypeError);
+});
+
+test('every problem of a processor config is listed, each naming its argument', () => {
+  const error = errorOf(() => parseProcessorArgs(['no-percent', 'stdin://', 'stdout://', '--valid-mixed-allow', '(', '--schemas-path', 'schemas']));
+  assert.equal(error.code, 'EL_CONFIG_INVALID');
+  assert.match(error.message, /FORMAT: must match pattern/);
+  assert.match(error.message, /--valid-mixed-allow: must match format "regex"/);
+});
+
+test('a consumer without a schema source is told which flags would do', () => {
+  const error = errorOf(() => parseConsumerArgs([KAFKA_IN, MYSQL_OUT]));
+  assert.equal(error.code, 'EL_CONFIG_INVALID');
+  assert.match(error.message, /one of --schemas-path or --schema-uri-base is required/);
+});
