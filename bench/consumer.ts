@@ -27,8 +27,6 @@ import kafkajs from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { parseConsumerArgs } from '../src/config/parse-role-args.js';
-import { createConsumerRole } from '../src/consumer/consumer-role.js';
 import type { Role } from '../src/daemon/role.js';
 import { createTableDdl, insertIgnoreSql } from '../src/domain/table-ddl.js';
 import { insertRowsSql } from '../src/domain/table-insert.js';
@@ -39,6 +37,12 @@ import { BROKERS, freshTopic, testKafka, uniqueName } from '../test/helpers/kafk
 import { DB_CONFIG } from '../test/helpers/mariadb.js';
 import { ROOT } from './lib/daemon.js';
 import { describeMachine, scaled } from './lib/machine.js';
+import { built } from './lib/built.js';
+
+// The role from the build, as production runs it (bench/lib/built.ts); the raw side's SQL text and
+// rows come from src/, which is the same code.
+const { parseConsumerArgs } = await built<typeof import('../src/config/parse-role-args.js')>('config/parse-role-args.js');
+const { createConsumerRole } = await built<typeof import('../src/consumer/consumer-role.js')>('consumer/consumer-role.js');
 
 const { Partitioners } = kafkajs;
 const R = scaled(300_000, 1000);

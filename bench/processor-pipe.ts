@@ -5,10 +5,14 @@
  *
  *   node --import tsx bench/processor-pipe.ts [EVENTS]
  */
-import { parseProcessorArgs } from '../src/config/parse-role-args.js';
-import { createProcessorCore } from '../src/processor/processor-core.js';
-import { routeChecked, type Checked } from '../src/streams/route.js';
+import type { Checked } from '../src/streams/route.js';
 import { rawCase, FORMAT } from '../test/fixtures/processor/raw-lines.js';
+import { built } from './lib/built.js';
+
+// The build, as production runs it (see bench/lib/built.ts), like the processor it is compared with.
+const { parseProcessorArgs } = await built<typeof import('../src/config/parse-role-args.js')>('config/parse-role-args.js');
+const { createProcessorCore } = await built<typeof import('../src/processor/processor-core.js')>('processor/processor-core.js');
+const { routeChecked } = await built<typeof import('../src/streams/route.js')>('streams/route.js');
 
 /** A realistic mix: mostly valid events (the fixture's 7/10 valid lines, plus valid repeats). */
 export function benchLines(count: number): string[] {

@@ -6,11 +6,13 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { parseProcessorArgs } from '../../src/config/parse-role-args.js';
-import { createProcessor } from '../../src/processor/processor-role.js';
+import { built } from './built.js';
 import { BROKERS, freshTopic, produceLines, testKafka, uniqueName } from '../../test/helpers/kafka.js';
 import { FORMAT } from '../../test/fixtures/processor/raw-lines.js';
 import { benchLines, domainRate } from '../processor-pipe.js';
+
+const { parseProcessorArgs } = await built<typeof import('../../src/config/parse-role-args.js')>('config/parse-role-args.js');
+const { createProcessor } = await built<typeof import('../../src/processor/processor-role.js')>('processor/processor-role.js');
 
 /** Figures of one processor run. */
 export interface ProcessorKafkaResult {
