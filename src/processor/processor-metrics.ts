@@ -16,6 +16,37 @@ export interface ProcessorMetrics {
 }
 
 /**
+ * Per-event counts are kept in plain numbers and added to the counters when the registry is read
+ * (each counter's `collect`): a prom-client increment hashes its label set every time, and the
+ * processor counts two or three per event. Flushers are kept per counter and role, so a role
+ * restarted under the same name replaces its predecessor (after its counts are flushed).
+ */
+const flushers = new WeakMap<object, Map<string, () => void>>();
+
+function flushAll(counter: object): void {
+  for (const flush of flushers.get(counter)?.values() ?? []) flush();
+}
+
+function addFlusher(counter: object, role: string, flush: () => void): void {
+  let byRole = flushers.get(counter);
+  if (byRole === undefined) flushers.set(counter, (byRole = new Map()));
+  byRole.get(role)?.();
+  byRole.set(role, flush);
+}
+
+/** One label set's count since the last flush. */
+interface Pending {
+  readonly labels: Record<string, string>;
+  n: number;
+}
+
+function pendingFor(byKey: Map<string, Pending>, key: string, labels: () => Record<string, string>): Pending {
+  let p = byKey.get(key);
+  if (p === undefined) byKey.set(key, (p = { labels: labels(), n: 0 }));
+  return p;
+}
+
+/**
  * Registers (once per registry) and binds the processor metrics:
  * `eventlogging_processor_raw_events_total{role}`,
  * `eventlogging_processor_events_total{role, outcome=valid|invalid, schema}`,
@@ -30,13 +61,16 @@ export interface ProcessorMetrics {
 export function createProcessorMetrics(registry: Registry, role: string): ProcessorMetrics {
   const raw = metricOnce(registry, 'eventlogging_processor_raw_events_total', () => new Counter({
     name: 'eventlogging_processor_raw_events_total', help: 'Raw events read by the processor.', labelNames: ['role'], registers: [registry],
+    collect() { flushAll(this); },
   }));
   const events = metricOnce(registry, 'eventlogging_processor_events_total', () => new Counter({
     name: 'eventlogging_processor_events_total', help: 'Processed events by outcome and schema (unknown when the schema is not in the repository).',
     labelNames: ['role', 'outcome', 'schema'], registers: [registry],
+    collect() { flushAll(this); },
   }));
   const errors = metricOnce(registry, 'eventlogging_processor_errors_total', () => new Counter({
     name: 'eventlogging_processor_errors_total', help: 'Events that became EventErrors, by error code.', labelNames: ['role', 'code'], registers: [registry],
+    collect() { flushAll(this); },
   }));
   const producedMessages = metricOnce(registry, 'eventlogging_processor_produced_messages_total', () => new Counter({
     name: 'eventlogging_processor_produced_messages_total', help: 'Messages acknowledged by the outputs.', labelNames: ['role'], registers: [registry],
@@ -52,31 +86,38 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     name: 'eventlogging_processor_producer_thread_exits_total', help: 'Producer threads that died; their batches were retried and a new thread started.',
     labelNames: ['role'], registers: [registry],
   }));
-  // Bound children: label lookups cost more than the increment, and the hot path runs per event.
-  const rawChild = raw.labels({ role });
-  const children = new Map<string, Counter.Internal>();
-  const child = (counter: Counter, key: string, labels: Record<string, string>): Counter.Internal => {
-    let c = children.get(key);
-    if (c === undefined) {
-      c = counter.labels(labels);
-      children.set(key, c);
-    }
-    return c;
+  let rawPending = 0;
+  const validPending = new Map<string, Pending>();
+  const invalidPending = new Map<string, Pending>();
+  const errorPending = new Map<string, Pending>();
+  const flush = (): void => {
+    if (rawPending > 0) raw.inc({ role }, rawPending);
+    rawPending = 0;
+    const drain = (counter: Counter, byKey: Map<string, Pending>): void => {
+      for (const p of byKey.values()) {
+        if (p.n > 0) counter.inc(p.labels, p.n);
+        p.n = 0;
+      }
+    };
+    drain(events, validPending);
+    drain(events, invalidPending);
+    drain(errors, errorPending);
   };
+  for (const counter of [raw, events, errors]) addFlusher(counter, role, flush);
   return {
     observe(item, known) {
-      rawChild.inc();
+      rawPending += 1;
       if (item.kind === 'valid') {
         const { schema, revision } = item.capsule;
         const label = known(schema, revision) ? schema : 'unknown';
-        child(events, `v\u0000${label}`, { role, outcome: 'valid', schema: label }).inc();
+        pendingFor(validPending, label, () => ({ role, outcome: 'valid', schema: label })).n += 1;
         return;
       }
       const { schema, revision, errorCode } = item.error;
       const label = schema !== undefined && revision !== undefined && known(schema, revision) ? schema : 'unknown';
-      child(events, `i\u0000${label}`, { role, outcome: 'invalid', schema: label }).inc();
+      pendingFor(invalidPending, label, () => ({ role, outcome: 'invalid', schema: label })).n += 1;
       const code: ErrorCode = errorCode !== undefined && errorCode in ERROR_CODES ? errorCode : 'EL_INTERNAL';
-      child(errors, `e\u0000${code}`, { role, code }).inc();
+      pendingFor(errorPending, code, () => ({ role, code })).n += 1;
     },
     produced(messages, seconds) {
       producedMessages.inc({ role }, messages);

@@ -1,6 +1,7 @@
-// Chaos: SIGKILL the `eventlogging consumer` process mid-stream and start it again. Offsets are
-// committed only after the database commit, so the restart replays whatever was stored but not
-// yet committed; the unique key on uuid must absorb that replay: exactly N rows in the end.
+// Chaos: SIGKILL the `eventlogging consumer` process mid-stream, after it has committed offsets,
+// and start it again. Offsets are committed only after the database commit, so the restart resumes
+// from the last committed offset and replays whatever was stored after it; the unique key on uuid
+// must absorb that replay: exactly N rows in the end.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -16,8 +17,9 @@ import { freshSchemaDir, testCapsules } from '../helpers/capsules.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
-/** Large enough that the stream is still running when the first 1,000 rows are seen. */
 const N = 40_000;
+/** Produced, stored and committed before the stream the consumer is killed in. */
+const FIRST = 10_000;
 
 before(async () => {
   // The CLI runs the compiled code in dist/.
@@ -63,16 +65,28 @@ test('consumer SIGKILLed mid-stream and restarted: exactly N rows, the replay ab
   let child: ChildProcess | undefined;
   try {
     // 2,000 (about 0.5 MB) per request: the broker refuses requests over 1 MiB.
-    for (let i = 0; i < N; i += 2000) await produceLines(topic, lines.slice(i, i + 2000));
+    const produceRange = async (from: number, to: number, pauseMs = 0) => {
+      for (let i = from; i < to; i += 2000) {
+        await produceLines(topic, lines.slice(i, Math.min(i + 2000, to)));
+        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    };
+    await produceRange(0, FIRST);
     child = startConsumer(topic, group, errorTopic, dir, log);
-    await until(async () => (await count()).n >= 1000, 60_000, 'the first 1000 rows');
+    // Committed offsets first, so the kill below lands after commits, not before the first one.
+    await until(async () => (await committed(group, topic)) === FIRST, 60_000, `the first ${FIRST} offsets committed`);
+    // Then a stream still arriving (2,000 every 100 ms), killed once it is being stored.
+    const streaming = produceRange(FIRST, N, 100);
+    await until(async () => (await count()).n >= FIRST + 2000, 60_000, `rows past the first ${FIRST}`);
     child.kill('SIGKILL');
     const first = await exited(child);
     assert.equal(first.signal, 'SIGKILL');
     const atKill = await count();
     const committedAtKill = await committed(group, topic);
     assert.ok(atKill.n < N, `killed mid-stream (${atKill.n}/${N} rows at the kill)`);
+    assert.ok(committedAtKill >= FIRST, `killed after commits (${committedAtKill} committed)`);
     assert.ok(committedAtKill <= atKill.n, `committed ${committedAtKill} > ${atKill.n} rows stored`);
+    await streaming;
     // Rows stored but not committed at the kill are consumed again after the restart.
     process.stderr.write(`# consumer-kill: ${atKill.n} rows, ${committedAtKill} committed at the kill (replay of ${atKill.n - committedAtKill})\n`);
 
