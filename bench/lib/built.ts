@@ -7,8 +7,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-
-const ROOT = new URL('../..', import.meta.url).pathname;
+import { ROOT } from './daemon.js';
 
 /** Throws, naming a file, when dist/ misses a source or is older than it. */
 function assertBuildFresh(): void {

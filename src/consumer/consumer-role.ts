@@ -123,6 +123,7 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
     async start() {
       db = createDatabase({ uri: mysqlUri, logger: logger.child({ component: 'database' }), registry, role });
       errors = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
+      const highWater = Math.max(config.maxInFlight, mysqlUri.batchSize);
       source = createKafkaSource({
         kafka: (observe) => createKafka({ brokers: input.brokers, clientId: `eventlogging-${spec.name}`, logger, observe: (l, m) => observe(l, m) }),
         group: input.identity, topics: input.topics, pipeline, logger, registry, role,
@@ -130,8 +131,8 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
         // left must outlast a resume (kafkajs fetches a resumed partition only after its
         // fetch-wait sleep, up to 200 ms): at 5,000 / 2,500 the database went idle between pauses
         // and the bench lost a fifth of its rate. A full batch always fits.
-        highWater: Math.max(config.maxInFlight, mysqlUri.batchSize),
-        lowWater: Math.floor(Math.max(config.maxInFlight, mysqlUri.batchSize) / 2),
+        highWater,
+        lowWater: Math.floor(highWater / 2),
       });
       deps.lagMonitor?.watchSource(input.identity, source, input.brokers);
       source.start();

@@ -55,8 +55,8 @@ export function insert(deps: InsertDeps): OperatorFunction<InsertItem, Completed
       await db.whenUp(deps.signal);
       const started = performance.now();
       try {
-        // Values written into the statement text: a tenth of the consumer's CPU went to mysql2's
-        // placeholder formatting (a template of 20,000 placeholders per 1,000-row batch).
+        // Values written into the statement text: mysql2's placeholder formatting (a template of
+        // 20,000 placeholders per 1,000-row batch) was 15 % of the consumer's profile samples.
         const rows = new Array<readonly RowValue[]>(items.length);
         for (let i = 0; i < items.length; i += 1) rows[i] = items[i]!.row;
         const result = await db.query<never>(insertRowsStatement(table, rows, deps.mode)) as unknown as { affectedRows: number };
