@@ -9,12 +9,12 @@
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 
-/** murmur2 of `data` as a signed 32-bit integer (the value Kafka's `Utils.murmur2` returns). */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+/** murmur2 of `data[start, end)` as a signed 32-bit integer (the value Kafka's `Utils.murmur2` returns). */
+export function murmur2(data: Uint8Array, start = 0, end = data.length): number {
+  const length = end - start;
   let h = (SEED ^ length) | 0;
-  const tail = length & ~3;
-  for (let i = 0; i < tail; i += 4) {
+  const tail = start + (length & ~3);
+  for (let i = start; i < tail; i += 4) {
     let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;

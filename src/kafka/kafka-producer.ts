@@ -12,7 +12,7 @@ export interface OutMessage {
   readonly key?: string;
 }
 
-/** A message as kafkajs takes it: text, or its UTF-8 bytes (what the producer thread receives). */
+/** A message as text or as its UTF-8 bytes (what kafkajs and `packFrame` take). */
 export interface WireMessage {
   readonly topic: string;
   readonly value: string | Buffer;

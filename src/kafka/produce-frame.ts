@@ -15,7 +15,15 @@ export interface ProduceFrame {
   readonly table: Int32Array;
 }
 
-const FIELDS = 5;
+/** Int32 fields per message in a frame's table, and where each field is. */
+export const FRAME_FIELDS = 5;
+export const FRAME_TOPIC = 0;
+export const FRAME_KEY_OFFSET = 1;
+/** -1: the message has no key. */
+export const FRAME_KEY_LENGTH = 2;
+export const FRAME_VALUE_OFFSET = 3;
+export const FRAME_VALUE_LENGTH = 4;
+const FIELDS = FRAME_FIELDS;
 
 /** Packs messages into a {@link ProduceFrame}; string parts identical by reference are written once. */
 export function packFrame(messages: readonly WireMessage[]): ProduceFrame {
@@ -66,19 +74,4 @@ export function packFrame(messages: readonly WireMessage[]): ProduceFrame {
     table[row + 4] = lastLength;
   }
   return { topics, bytes, table };
-}
-
-/** Unpacks a frame into messages whose keys and values are views on its bytes (no copies). */
-export function unpackFrame(frame: ProduceFrame): WireMessage[] {
-  const { topics, bytes, table } = frame;
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: WireMessage[] = new Array(table.length / FIELDS);
-  for (let i = 0; i < out.length; i += 1) {
-    const row = i * FIELDS;
-    const topic = topics[table[row]!]!;
-    const value = buffer.subarray(table[row + 3]!, table[row + 3]! + table[row + 4]!);
-    const keyLength = table[row + 2]!;
-    out[i] = keyLength < 0 ? { topic, value } : { topic, key: buffer.subarray(table[row + 1]!, table[row + 1]! + keyLength), value };
-  }
-  return out;
 }

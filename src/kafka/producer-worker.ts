@@ -1,15 +1,13 @@
 /**
- * The producer thread: a kafkajs producer (acks from all in-sync replicas) that takes packed
+ * The producer thread: a frame producer (acks from all in-sync replicas) that takes packed
  * batches from the processor's thread and answers each with its acknowledgement or its classified
- * error. Encoding record batches is the largest single cost of a processor; here it runs on a core
- * of its own while the processor's thread fetches, decodes and validates.
+ * error. Encoding record batches and the produce round trips run here, on a core of their own,
+ * while the processor's thread fetches, decodes and validates.
  */
 import { parentPort } from 'node:worker_threads';
 import { pino } from 'pino';
 import { ElError } from '../domain/errors.js';
-import { createKafka } from './kafka-client.js';
-import { createKafkaSink, type KafkaSink, type WireMessage } from './kafka-producer.js';
-import { unpackFrame } from './produce-frame.js';
+import { createFrameProducer, type FrameProducer } from './frame-producer.js';
 import type { ThreadReply, ThreadRequest } from './producer-thread-protocol.js';
 
 const port = parentPort;
@@ -27,14 +25,15 @@ function describe(error: unknown): { code: ElError['code']; message: string; det
   return { code: 'EL_KAFKA_FAILED', message: error instanceof Error ? error.message : String(error) };
 }
 
-let sink: KafkaSink<WireMessage> | undefined;
+let sink: FrameProducer | undefined;
 
 port.on('message', (request: ThreadRequest) => {
   switch (request.type) {
     case 'connect': {
       const logger = threadLogger(request.logLevel);
-      createKafkaSink({
-        kafka: createKafka({ brokers: request.brokers, clientId: request.clientId, logger }),
+      createFrameProducer({
+        brokers: request.brokers,
+        clientId: request.clientId,
         logger,
         onConnection: (connected) => post({ type: 'connection', connected }),
       }).then(
@@ -51,7 +50,7 @@ port.on('message', (request: ThreadRequest) => {
         post({ type: 'failed', id: request.id, error: { code: 'EL_KAFKA_UNAVAILABLE', message: 'producer thread not connected' } });
         return;
       }
-      sink.send(unpackFrame(request.frame)).then(
+      sink.send(request.frame).then(
         () => post({ type: 'sent', id: request.id }),
         (error: unknown) => post({ type: 'failed', id: request.id, error: describe(error) }),
       );

@@ -10,8 +10,9 @@ import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import type { ProcessorConfig } from '../domain/role-config.js';
 import type { EndpointUri } from '../domain/uri.js';
-import { createKafka } from '../kafka/kafka-client.js';
-import { createKafkaSink, type KafkaSink, type OutMessage } from '../kafka/kafka-producer.js';
+import { createFrameProducer } from '../kafka/frame-producer.js';
+import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
+import { packFrame } from '../kafka/produce-frame.js';
 import { createThreadedKafkaSink } from '../kafka/producer-thread.js';
 import type { RouteOutput, RoutedMessage } from '../streams/route.js';
 
@@ -128,6 +129,16 @@ async function sendChunked(sink: KafkaSink, messages: readonly OutMessage[]): Pr
   await Promise.all(sends);
 }
 
+/** The frame producer on the calling thread, behind the same `KafkaSink` face as the threaded one. */
+async function inThreadSink(brokers: readonly string[], deps: OutputDeps): Promise<KafkaSink> {
+  const producer = await createFrameProducer({ brokers, clientId: deps.clientId, logger: deps.logger });
+  return {
+    send: (messages) => (messages.length === 0 ? Promise.resolve() : producer.send(packFrame(messages))),
+    connected: () => producer.connected(),
+    close: () => producer.close(),
+  };
+}
+
 /**
  * Opens every endpoint of a plan and returns one writer for them all. Kafka producers connect
  * here (rejecting with a classified error when the brokers are unreachable; the caller retries).
@@ -141,7 +152,7 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
       brokers, clientId: deps.clientId, logger: deps.logger,
       ...(deps.onProducerThreadLost && { onThreadLost: () => deps.onProducerThreadLost?.() }),
     })
-    : createKafkaSink({ kafka: createKafka({ brokers, clientId: deps.clientId, logger: deps.logger }), logger: deps.logger }));
+    : inThreadSink(brokers, deps));
   try {
     for (const [index, uri] of plan.endpoints.entries()) {
       if (uri.kind === 'kafka-writer') {

@@ -5,7 +5,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { ElError } from '../../src/domain/errors.js';
+import { createFrameProducer } from '../../src/kafka/frame-producer.js';
+import { packFrame } from '../../src/kafka/produce-frame.js';
 import { consumeAll, freshTopic, produceLines, testKafka } from '../helpers/kafka.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -135,4 +140,61 @@ test('the killed broker comes back, rejoins the ISR and serves the data', { time
     'after-1',
     'rejoined-1',
   ]);
+});
+
+test("the processor's producer rides a leader kill: sends move to the new leader and every acknowledged message is kept", { timeout: 240_000 }, async (t) => {
+  const frames = await freshTopic('el-chaos-frames', 1, 3, CLUSTER);
+  await waitForState(frames, CLUSTER, (s) => s.isr.length === 3, 30_000);
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const producer = await createFrameProducer({ brokers: CLUSTER, clientId: 'el-chaos-frames', logger });
+  const acked: string[] = [];
+  const rejections: string[] = [];
+  let stop = false;
+  let seq = 0;
+  // As the produce stage does: a rejected batch is sent again until it is acknowledged.
+  const sending = (async () => {
+    while (!stop) {
+      const batch = Array.from({ length: 20 }, () => `frame-${seq++}`);
+      for (;;) {
+        try {
+          await producer.send(packFrame(batch.map((value) => ({ topic: frames, value }))));
+          acked.push(...batch);
+          break;
+        } catch (error) {
+          rejections.push(error instanceof ElError ? `${error.code}${error.flags.retryable ? '' : ' (not retryable)'}` : String(error));
+          await sleep(200);
+        }
+      }
+      await sleep(10);
+    }
+  })();
+  let victim = 0;
+  try {
+    await until(() => acked.length >= 200, 60_000, '200 messages acknowledged before the kill');
+    victim = Number(await kafkaScript('kill-leader', frames, '0'));
+    const atKill = acked.length;
+    await until(() => acked.length >= atKill + 500, 90_000, '500 more messages acknowledged after the kill');
+    t.diagnostic(`killed broker ${victim} after ${atKill} acks; ${acked.length} acked in all; rejected sends: ${rejections.join(', ') || 'none'}`);
+  } finally {
+    stop = true;
+    await sending;
+    await producer.close();
+    if (victim > 0) await kafkaScript('start-broker', String(victim));
+  }
+  assert.ok(rejections.every((r) => !r.includes('not retryable')), `only retryable rejections: ${rejections.join(', ')}`);
+  assert.ok(lines.some((l) => l.includes('retrying them with fresh metadata')) || rejections.length > 0, 'the leader loss was seen and retried');
+  await waitForState(frames, CLUSTER, (s) => s.isr.length === 3, 60_000);
+  // A send cut off by the kill may have been written before it was retried: read everything
+  // the partition holds (its end offset), copies included, not just as many as were acknowledged.
+  const admin = testKafka(CLUSTER, 'el-chaos-admin').admin();
+  await admin.connect();
+  const [end] = await admin.fetchTopicOffsets(frames).finally(() => admin.disconnect());
+  const held = Number(end!.high);
+  const values = await consumeAll(frames, held, 60_000, CLUSTER);
+  const stored = new Set(values);
+  const lost = acked.filter((v) => !stored.has(v));
+  t.diagnostic(`${held} messages on the partition, ${values.length - stored.size} of them copies of a retried send`);
+  assert.ok(held >= acked.length);
+  assert.deepEqual(lost, [], `${lost.length} acknowledged messages missing`);
 });

@@ -15,6 +15,13 @@ describe('murmur2, properties', () => {
     }), { numRuns: 2000 });
   });
 
+  it('hashes a window of a larger buffer as the same bytes alone (keys read in place from a produce frame)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 40 }), (before, bytes, after) => {
+      const all = new Uint8Array([...before, ...bytes, ...after]);
+      assert.equal(murmur2(all, before.length, before.length + bytes.length), reference(Buffer.from(bytes)));
+    }), { numRuns: 1000 });
+  });
+
   it('equals the reference on any string, hashed as UTF-8 (ASCII fast path and the rest)', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 100 }), fc.fullUnicodeString({ maxLength: 100 })), (key) => {
       assert.equal(murmur2String(key), reference(key));

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WireMessage } from '../../../src/kafka/kafka-producer.js';
-import { packFrame, unpackFrame } from '../../../src/kafka/produce-frame.js';
+import { packFrame } from '../../../src/kafka/produce-frame.js';
+import { unpackFrame } from '../../helpers/frames.js';
 
 const text = (m: WireMessage) => ({ topic: m.topic, key: m.key === undefined ? undefined : m.key.toString(), value: m.value.toString() });
 
