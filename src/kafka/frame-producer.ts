@@ -93,6 +93,8 @@ export async function createFrameProducer(options: FrameProducerOptions): Promis
 
   /** The live connection to `address`, opened when there is none. */
   async function connection(address: string): Promise<BrokerConnection> {
+    // A send still retrying when the producer closed must not open a socket nobody will close.
+    if (closed) throw new ElError('EL_KAFKA_UNAVAILABLE', 'producer closed');
     const existing = connections.get(address);
     if (existing !== undefined) {
       const c = await existing.catch(() => undefined);
