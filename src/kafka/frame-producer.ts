@@ -12,7 +12,7 @@
  * unique uuid key absorbs it).
  */
 import type { Logger } from 'pino';
-import { ElError } from '../domain/errors.js';
+import { ElError, type ErrorCode } from '../domain/errors.js';
 import { murmur2 } from '../domain/murmur2.js';
 import { backoffDelay } from '../supervision/consumer-group.machine.js';
 import { FRAME_FIELDS as FIELDS, FRAME_KEY_LENGTH, FRAME_KEY_OFFSET, FRAME_TOPIC, type ProduceFrame } from './produce-frame.js';
@@ -40,6 +40,8 @@ export interface FrameProducerOptions {
   readonly acks?: number;
   readonly requestTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** Told of every partition batch sent again, with the code that failed it (for a metric). */
+  readonly onRetry?: (code: ErrorCode, messages: number) => void;
   /** Attempts per partition before the send is rejected (default 5). */
   readonly retries?: number;
   /** How long a topic being created may take to get leaders (default 10 s). */
@@ -254,6 +256,7 @@ export async function createFrameProducer(options: FrameProducerOptions): Promis
         if (failures.some((f) => f.error.details?.kafkaError === undefined)) setConnected(false);
         for (const f of failures) for (const t of f.topics) topics.delete(t);
         if (closed || n >= retries) throw first;
+        for (const f of failures) options.onRetry?.(f.error.code, f.rows.length);
         rows = failures.flatMap((f) => f.rows).sort((a, b) => a - b);
         logger.warn({ err: first, attempt: n, messages: rows.length }, 'produce: some partitions failed; retrying them with fresh metadata');
         await sleep(backoffDelay(n, 100, 2_000));

@@ -23,4 +23,5 @@ export type ThreadReply =
   | { readonly type: 'sent'; readonly id: number }
   | { readonly type: 'failed'; readonly id: number; readonly error: ThreadError }
   | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'retried'; readonly code: ErrorCode; readonly messages: number }
   | { readonly type: 'closed' };

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ElError } from '../domain/errors.js';
+import { ElError, type ErrorCode } from '../domain/errors.js';
 import type { KafkaSink, OutMessage } from './kafka-producer.js';
 import { packFrame } from './produce-frame.js';
 import type { ThreadError, ThreadReply, ThreadRequest } from './producer-thread-protocol.js';
@@ -23,6 +23,8 @@ export interface ThreadedSinkOptions {
   readonly logger: Logger;
   /** Told of each thread started (tests stop one to check recovery). */
   readonly onThread?: (worker: Worker) => void;
+  /** Told when the thread's producer sends messages again on its own (a metric counts them). */
+  readonly onRetry?: (code: ErrorCode, messages: number) => void;
   /** Told when a thread dies other than by `close()` (a metric counts it). */
   readonly onThreadLost?: (error: ElError) => void;
 }
@@ -90,6 +92,7 @@ export async function createThreadedKafkaSink(options: ThreadedSinkOptions): Pro
       worker.on('message', (reply: ThreadReply) => {
         switch (reply.type) {
           case 'log': relayLog(reply.line); return;
+          case 'retried': options.onRetry?.(reply.code, reply.messages); return;
           case 'connection': t.connected = reply.connected; return;
           case 'connected':
             ready = true;

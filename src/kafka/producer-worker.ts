@@ -35,6 +35,7 @@ port.on('message', (request: ThreadRequest) => {
         brokers: request.brokers,
         clientId: request.clientId,
         logger,
+        onRetry: (code, messages) => post({ type: 'retried', code, messages }),
         onConnection: (connected) => post({ type: 'connection', connected }),
       }).then(
         (opened) => {

@@ -13,6 +13,8 @@ export interface ProcessorMetrics {
   produceFailed(): void;
   /** A producer thread died (its batches are retried; the next send starts a new one). */
   producerThreadLost(): void;
+  /** The producer sent `messages` again on its own after `code` (a leader moved, a broker was lost). */
+  producerRetried(code: ErrorCode, messages: number): void;
 }
 
 /**
@@ -54,7 +56,8 @@ function pendingFor(byKey: Map<string, Pending>, key: string, labels: () => Reco
  * `eventlogging_processor_produced_messages_total{role}`,
  * `eventlogging_processor_produce_failures_total{role}`,
  * `eventlogging_processor_produce_seconds{role}`,
- * `eventlogging_processor_producer_thread_exits_total{role}`.
+ * `eventlogging_processor_producer_thread_exits_total{role}`,
+ * `eventlogging_processor_produce_retried_messages_total{role, code}`.
  * Labels stay bounded: `schema` is a compiled schema's name, else `unknown`; `code` is from the
  * closed list, else `EL_INTERNAL`.
  */
@@ -85,6 +88,11 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
   const threadExits = metricOnce(registry, 'eventlogging_processor_producer_thread_exits_total', () => new Counter({
     name: 'eventlogging_processor_producer_thread_exits_total', help: 'Producer threads that died; their batches were retried and a new thread started.',
     labelNames: ['role'], registers: [registry],
+  }));
+  const retried = metricOnce(registry, 'eventlogging_processor_produce_retried_messages_total', () => new Counter({
+    name: 'eventlogging_processor_produce_retried_messages_total',
+    help: 'Messages the producer sent again on its own, by the error that failed their partition (a leader moved, a broker was lost).',
+    labelNames: ['role', 'code'], registers: [registry],
   }));
   let rawPending = 0;
   const validPending = new Map<string, Pending>();
@@ -128,6 +136,9 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     },
     producerThreadLost() {
       threadExits.inc({ role });
+    },
+    producerRetried(code, messages) {
+      retried.inc({ role, code: code in ERROR_CODES ? code : 'EL_INTERNAL' }, messages);
     },
   };
 }

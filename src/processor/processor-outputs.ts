@@ -7,7 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { ElError } from '../domain/errors.js';
+import { ElError, type ErrorCode } from '../domain/errors.js';
 import type { ProcessorConfig } from '../domain/role-config.js';
 import type { EndpointUri } from '../domain/uri.js';
 import { createFrameProducer } from '../kafka/frame-producer.js';
@@ -82,6 +82,8 @@ export interface OutputDeps {
   readonly producerThread?: boolean;
   /** Told when a producer thread dies (see `createThreadedKafkaSink`). */
   readonly onProducerThreadLost?: () => void;
+  /** Told when a Kafka producer sends messages again on its own (see `createFrameProducer`). */
+  readonly onProducerRetry?: (code: ErrorCode, messages: number) => void;
 }
 
 interface StreamTarget {
@@ -131,7 +133,9 @@ async function sendChunked(sink: KafkaSink, messages: readonly OutMessage[]): Pr
 
 /** The frame producer on the calling thread, behind the same `KafkaSink` face as the threaded one. */
 async function inThreadSink(brokers: readonly string[], deps: OutputDeps): Promise<KafkaSink> {
-  const producer = await createFrameProducer({ brokers, clientId: deps.clientId, logger: deps.logger });
+  const producer = await createFrameProducer({
+    brokers, clientId: deps.clientId, logger: deps.logger, ...(deps.onProducerRetry && { onRetry: deps.onProducerRetry }),
+  });
   return {
     send: (messages) => (messages.length === 0 ? Promise.resolve() : producer.send(packFrame(messages))),
     connected: () => producer.connected(),
@@ -151,6 +155,7 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
     ? createThreadedKafkaSink({
       brokers, clientId: deps.clientId, logger: deps.logger,
       ...(deps.onProducerThreadLost && { onThreadLost: () => deps.onProducerThreadLost?.() }),
+      ...(deps.onProducerRetry && { onRetry: deps.onProducerRetry }),
     })
     : inThreadSink(brokers, deps));
   try {

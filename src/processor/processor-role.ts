@@ -68,6 +68,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           ...(options.connectKafka && { connectKafka: options.connectKafka }),
           ...(options.producerThread !== undefined && { producerThread: options.producerThread }),
           onProducerThreadLost: () => metrics.producerThreadLost(),
+          onProducerRetry: (code, messages) => metrics.producerRetried(code, messages),
         });
         if (stopRequested) {
           await opened.close();

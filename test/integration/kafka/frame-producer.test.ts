@@ -80,9 +80,13 @@ test('a partition the broker no longer has is retried on its own with fresh meta
   const topic = await freshTopic('el-frames-deleted', 2);
   const lines: string[] = [];
   const watched = pino({ level: 'warn' }, new Writable({ write(chunk: Buffer, _e, done) { lines.push(chunk.toString()); done(); } }));
-  const producer = await createFrameProducer({ brokers: BROKERS, clientId: 'el-test-frames', logger: watched });
+  const retried: Array<[string, number]> = [];
+  const producer = await createFrameProducer({
+    brokers: BROKERS, clientId: 'el-test-frames', logger: watched, onRetry: (code, messages) => retried.push([code, messages]),
+  });
   try {
     await producer.send(packFrame([{ topic, key: 'a', value: 'first' }]));
+    assert.equal(retried.length, 0, 'a send that goes through retries nothing');
     // Delete the topic under the producer: its cached metadata now names partitions that are gone.
     const admin = testKafka().admin();
     await admin.connect();
@@ -94,6 +98,7 @@ test('a partition the broker no longer has is retried on its own with fresh meta
     }
     await producer.send(packFrame([{ topic, key: 'a', value: 'second' }, { topic, key: 'b', value: 'third' }]));
     assert.ok(lines.some((l) => l.includes('retrying them with fresh metadata')), `a retry was logged: ${lines.join('')}`);
+    assert.ok(retried.length > 0 && retried.every(([code, n]) => code.startsWith('EL_KAFKA_') && n >= 1 && n <= 2), `retries reported: ${JSON.stringify(retried)}`);
     // Created again on first use (one partition, the broker's default), holding the retried messages.
     const seen = await read(topic, 2);
     assert.deepEqual(seen.map((m) => m.value).sort(), ['second', 'third']);

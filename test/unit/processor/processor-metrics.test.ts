@@ -38,3 +38,15 @@ test('a role re-created under the same name keeps counting; its predecessor\'s c
   second.observe(valid('Edit'), known);
   assert.deepEqual(await values(registry, 'eventlogging_processor_raw_events_total'), { p: 3 });
 });
+
+test("the producer's own retries count messages by the code that failed their partition, codes kept to the closed list", async () => {
+  const registry = new Registry();
+  const m = createProcessorMetrics(registry, 'p');
+  m.producerRetried('EL_KAFKA_LEADER_LOST', 20);
+  m.producerRetried('EL_KAFKA_LEADER_LOST', 5);
+  m.producerRetried('EL_KAFKA_UNAVAILABLE', 3);
+  m.producerRetried('NOT_A_CODE' as never, 1);
+  assert.deepEqual(await values(registry, 'eventlogging_processor_produce_retried_messages_total'), {
+    'p/EL_KAFKA_LEADER_LOST': 25, 'p/EL_KAFKA_UNAVAILABLE': 3, 'p/EL_INTERNAL': 1,
+  });
+});
