@@ -17,11 +17,11 @@ async function metric(registry: Registry, name: string): Promise<number> {
   return (m?.values ?? []).reduce((n, v) => n + Number(v.value), 0);
 }
 
-function consumer(topic: string, group: string, errorTopic: string, registry: Registry, schemasDir: string, batch = 'batch_size=200&batch_time=0.2') {
+function consumer(topic: string, group: string, errorTopic: string, registry: Registry, schemasDir: string, batch = 'batch_size=200&batch_time=0.2', extra: string[] = []) {
   const config = parseConsumerArgs([
     `kafka:///${BROKERS.join(',')}?topics=${topic}&identity=${group}`,
     `mysql://root:@127.0.0.1:3306/test?${batch}`,
-    '--schemas-path', schemasDir, '--error-output', `kafka:///${BROKERS.join(',')}?topic=${errorTopic}`,
+    '--schemas-path', schemasDir, '--error-output', `kafka:///${BROKERS.join(',')}?topic=${errorTopic}`, ...extra,
   ]);
   return createConsumerRole({ kind: 'consumers', name: 'test', file: 'test', config }, { logger, registry, onFatal: (e) => { throw e; } });
 }
@@ -117,7 +117,9 @@ test('a backlog far beyond the pause threshold is consumed completely (regressio
   const capsules = testCapsules(20_000, 'backlog', schema);
   try {
     for (let i = 0; i < capsules.length; i += 1000) await produceLines(topic, capsules.slice(i, i + 1000).map((c) => JSON.stringify(c)), 0);
-    const role = consumer(topic, group, errorTopic, new Registry(), dir, 'batch_size=500&batch_time=0.5');
+    // 20 times the pause threshold: with the default (20,000 in flight) a fast database could
+    // drain the backlog without the partition ever pausing, and the test would prove nothing.
+    const role = consumer(topic, group, errorTopic, new Registry(), dir, 'batch_size=500&batch_time=0.5', ['--max-in-flight', '1000']);
     await role.start();
     await until(async () => {
       const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``);
