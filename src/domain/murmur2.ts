@@ -56,6 +56,10 @@ export function murmur2String(key: string): number {
 
 /** The partition Kafka's default partitioner gives a key: `toPositive(murmur2(key)) % partitions`. */
 export function partitionForKey(key: string | Uint8Array, partitions: number): number {
-  const h = typeof key === 'string' ? murmur2String(key) : murmur2(key);
-  return (h & 0x7fffffff) % partitions;
+  return partitionForHash(typeof key === 'string' ? murmur2String(key) : murmur2(key), partitions);
+}
+
+/** The partition for a key's murmur2 `hash`: `toPositive(hash) % partitions`, as Kafka's default partitioner. */
+export function partitionForHash(hash: number, partitions: number): number {
+  return (hash & 0x7fffffff) % partitions;
 }

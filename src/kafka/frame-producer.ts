@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { ElError, type ErrorCode } from '../domain/errors.js';
-import { murmur2 } from '../domain/murmur2.js';
+import { murmur2, partitionForHash } from '../domain/murmur2.js';
 import { backoffDelay } from '../supervision/consumer-group.machine.js';
 import { FRAME_FIELDS as FIELDS, FRAME_KEY_LENGTH, FRAME_KEY_OFFSET, FRAME_TOPIC, type ProduceFrame } from './produce-frame.js';
 import { connectBroker, type BrokerConnection } from './wire/broker-connection.js';
@@ -161,7 +161,7 @@ export async function createFrameProducer(options: FrameProducerOptions): Promis
     const n = meta.leaders.length;
     if (keyLength >= 0) {
       const from = frame.table[at + FRAME_KEY_OFFSET]!;
-      return (murmur2(frame.bytes, from, from + keyLength) & 0x7fffffff) % n;
+      return partitionForHash(murmur2(frame.bytes, from, from + keyLength), n);
     }
     const next = ((roundRobin.get(meta.name) ?? Math.floor(Math.random() * 0x7fffffff)) + 1) & 0x7fffffff;
     roundRobin.set(meta.name, next);

@@ -23,7 +23,6 @@ export const FRAME_KEY_OFFSET = 1;
 export const FRAME_KEY_LENGTH = 2;
 export const FRAME_VALUE_OFFSET = 3;
 export const FRAME_VALUE_LENGTH = 4;
-const FIELDS = FRAME_FIELDS;
 
 /** Packs messages into a {@link ProduceFrame}; string parts identical by reference are written once. */
 export function packFrame(messages: readonly WireMessage[]): ProduceFrame {
@@ -40,7 +39,7 @@ export function packFrame(messages: readonly WireMessage[]): ProduceFrame {
   }
   // Not from the shared pool: the frame's memory is handed over to the other thread.
   const bytes = Buffer.allocUnsafeSlow(size);
-  const table = new Int32Array(messages.length * FIELDS);
+  const table = new Int32Array(messages.length * FRAME_FIELDS);
   let at = 0;
   let lastOffset = 0;
   let lastLength = 0;
@@ -53,15 +52,15 @@ export function packFrame(messages: readonly WireMessage[]): ProduceFrame {
       topics.push(m.topic);
       topicIndex.set(m.topic, t);
     }
-    const row = i * FIELDS;
-    table[row] = t;
+    const row = i * FRAME_FIELDS;
+    table[row + FRAME_TOPIC] = t;
     if (m.key === undefined) {
-      table[row + 1] = 0;
-      table[row + 2] = -1;
+      table[row + FRAME_KEY_OFFSET] = 0;
+      table[row + FRAME_KEY_LENGTH] = -1;
     } else {
       const n = typeof m.key === 'string' ? bytes.write(m.key, at, 'utf8') : m.key.copy(bytes, at);
-      table[row + 1] = at;
-      table[row + 2] = n;
+      table[row + FRAME_KEY_OFFSET] = at;
+      table[row + FRAME_KEY_LENGTH] = n;
       at += n;
     }
     if (m.value !== lastValue) {
@@ -70,8 +69,8 @@ export function packFrame(messages: readonly WireMessage[]): ProduceFrame {
       at += lastLength;
       lastValue = m.value;
     }
-    table[row + 3] = lastOffset;
-    table[row + 4] = lastLength;
+    table[row + FRAME_VALUE_OFFSET] = lastOffset;
+    table[row + FRAME_VALUE_LENGTH] = lastLength;
   }
   return { topics, bytes, table };
 }

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ElError } from '../../src/domain/errors.js';
 import { createThreadedKafkaSink } from '../../src/kafka/producer-thread.js';
-import { BROKERS, consumeAll, freshTopic, testKafka } from '../helpers/kafka.js';
+import { BROKERS, consumeAll, freshTopic, topicSize } from '../helpers/kafka.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -69,10 +69,7 @@ test('the only broker dies and comes back: sends fail retryably, the producer re
     if (killed > 0) await kafkaScript('start-broker', String(killed));
   }
 
-  const admin = testKafka().admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const held = ends.reduce((n, p) => n + Number(p.high), 0);
+  const held = await topicSize(topic);
   const stored = new Set(await consumeAll(topic, held, 60_000));
   const missing = [...batch(0), ...batch(100)].filter((m) => !stored.has(m.value));
   assert.deepEqual(missing.map((m) => m.value), [], 'every acknowledged message is on the topic');

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ElError } from '../../src/domain/errors.js';
 import { createThreadedKafkaSink } from '../../src/kafka/producer-thread.js';
-import { consumeAll, freshTopic, produceLines, testKafka } from '../helpers/kafka.js';
+import { consumeAll, freshTopic, produceLines, testKafka, topicSize } from '../helpers/kafka.js';
 import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -189,10 +189,7 @@ test("the processor's producer rides a leader kill: sends move to the new leader
   await waitForState(frames, CLUSTER, (s) => s.isr.length === 3, 60_000);
   // A send cut off by the kill may have been written before it was retried: read everything
   // the partition holds (its end offset), copies included, not just as many as were acknowledged.
-  const admin = testKafka(CLUSTER, 'el-chaos-admin').admin();
-  await admin.connect();
-  const [end] = await admin.fetchTopicOffsets(frames).finally(() => admin.disconnect());
-  const held = Number(end!.high);
+  const held = await topicSize(frames, CLUSTER);
   const values = await consumeAll(frames, held, 60_000, CLUSTER);
   const stored = new Set(values);
   const lost = acked.filter((v) => !stored.has(v));

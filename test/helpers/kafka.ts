@@ -152,6 +152,42 @@ export async function consumeAll(
   }
 }
 
+/** A message as read back: its partition, key (null when it had none) and value, as UTF-8. */
+export interface ReadMessage {
+  readonly partition: number;
+  readonly key: string | null;
+  readonly value: string;
+}
+
+/**
+ * Reads `topic` from the beginning with a fresh consumer group until `count` messages arrived,
+ * keeping partitions and keys (`consumeAll` keeps values only). Rejects after `timeoutMs` naming
+ * how many arrived.
+ */
+export async function consumeMessages(topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('el-test-read') });
+  const seen: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} messages on ${topic}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          seen.push({ partition, key: message.key === null ? null : message.key.toString(), value: message.value?.toString() ?? '' });
+          if (seen.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
 /** The sum over partitions of `group`'s committed offsets on `topic` (0 for a partition without a commit). */
 export async function committedTotal(group: string, topic: string, brokers: readonly string[] = BROKERS): Promise<number> {
   const admin = testKafka(brokers).admin();
@@ -165,8 +201,8 @@ export async function committedTotal(group: string, topic: string, brokers: read
 }
 
 /** Messages on a topic (sum of partition high watermarks); 0 while it does not exist. */
-export async function topicSize(topic: string): Promise<number> {
-  const admin = testKafka().admin();
+export async function topicSize(topic: string, brokers: readonly string[] = BROKERS): Promise<number> {
+  const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);

@@ -7,36 +7,9 @@ import { ElError } from '../../../src/domain/errors.js';
 import { createFrameProducer } from '../../../src/kafka/frame-producer.js';
 import type { WireMessage } from '../../../src/kafka/kafka-producer.js';
 import { packFrame } from '../../../src/kafka/produce-frame.js';
-import { BROKERS, freshTopic, testKafka, uniqueName } from '../../helpers/kafka.js';
+import { BROKERS, consumeMessages as read, freshTopic, testKafka, uniqueName } from '../../helpers/kafka.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-interface Seen { partition: number; key: string | null; value: string }
-
-/** Every message of `topic` (fresh group, from the beginning) once `count` arrived. */
-async function read(topic: string, count: number): Promise<Seen[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('el-test-frames') });
-  const seen: Seen[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} messages on ${topic}`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          seen.push({ partition, key: message.key === null ? null : message.key.toString(), value: message.value?.toString() ?? '' });
-          if (seen.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
 
 test('frames reach the real broker byte for byte: keyed to the partition any client picks, key-less, empty keys, new topics created on first use', { timeout: 120_000 }, async () => {
   const keyed = await freshTopic('el-frames-keyed', 3);

@@ -5,35 +5,9 @@ import { pino } from 'pino';
 import { partitionForKey } from '../../../src/domain/murmur2.js';
 import { ElError } from '../../../src/domain/errors.js';
 import { createThreadedKafkaSink } from '../../../src/kafka/producer-thread.js';
-import { BROKERS, freshTopic, testKafka, uniqueName } from '../../helpers/kafka.js';
+import { BROKERS, consumeMessages as consume, freshTopic } from '../../helpers/kafka.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-interface Seen { partition: number; key: string; value: string }
-
-async function consume(topic: string, count: number): Promise<Seen[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('el-test-thread') });
-  const seen: Seen[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} messages on ${topic}`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          seen.push({ partition, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
-          if (seen.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
 
 test('the producer thread delivers every message, keyed to the partition any Kafka client would pick', { timeout: 120_000 }, async () => {
   const schemaTopic = await freshTopic('el-thread-schema', 3);
@@ -54,7 +28,7 @@ test('the producer thread delivers every message, keyed to the partition any Kaf
     for (const m of onSchema) {
       const { i } = JSON.parse(m.value) as { i: number };
       assert.equal(m.key, i.toString(16).padStart(32, '0'));
-      assert.equal(m.partition, partitionForKey(m.key, 3));
+      assert.equal(m.partition, partitionForKey(m.key!, 3));
     }
     assert.deepEqual(new Set(onSchema.map((m) => m.value)).size, 400);
     assert.equal((await consume(mixedTopic, 400)).length, 400);
