@@ -102,6 +102,11 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   const restarting = new Set<string>();
   /** Where the next actor of a restarted partition starts (its committed offset). */
   const restartAt = new Map<string, number>();
+  /**
+   * False from the start of a disconnect: kafkajs may still hand over a batch while the consumer
+   * stops, and a partition actor created then would outlive the drain (found ticking after stop).
+   */
+  let accepting = false;
 
   const inFlightGauge = metricOnce(registry, 'eventlogging_partition_in_flight_messages', () => new Gauge({
     name: 'eventlogging_partition_in_flight_messages', help: 'Records received by a partition actor and not yet durable downstream.',
@@ -202,7 +207,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     const first = batch.messages[0];
     if (!first) return;
     // A partition being restarted takes nothing, and a batch fetched before its seek is stale.
-    if (restarting.has(key(topic, partition)) || !isRunning() || isStale()) return;
+    if (!accepting || restarting.has(key(topic, partition)) || !isRunning() || isStale()) return;
     let entry = entries.get(key(topic, partition));
     if (!entry) {
       const k = key(topic, partition);
@@ -279,6 +284,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     });
     await c.connect();
     for (const topic of options.topics) await c.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    accepting = true;
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -312,6 +318,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
 
   async function disconnect(): Promise<void> {
     // After a crash the partitions are handed back to the group; in-flight work still finishes.
+    accepting = false;
     restartAt.clear();
     await drainAll();
     const c = consumer;

@@ -139,3 +139,25 @@ test('stop drains: a restarted group resumes after the last durable record, noth
     await b.stop();
   }
 });
+
+test('stop mid-stream leaves no partition actor behind, however late kafkajs hands over a batch', async () => {
+  const topic = await freshTopic('el-source-stop', 4);
+  const group = uniqueName('el-source-stop-group');
+  for (let p = 0; p < 4; p += 1) {
+    for (let i = 0; i < 20_000; i += 2000) await produceLines(topic, Array.from({ length: 2000 }, (_, j) => `p${p}-${i + j}`), p);
+  }
+  let seen = 0;
+  const source = createKafkaSource({
+    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'test', logger, observe: (l, m) => observe(l, m) }),
+    group, topics: [topic], logger, registry: new Registry(), role: 'test', commitIntervalMs: 100, highWater: 500,
+    // Durable at once: partitions drain fast while kafkajs is still fetching the backlog.
+    pipeline: (records) => records.pipe(map((r) => {
+      seen += 1;
+      return { offset: r.offset, count: 1 };
+    })),
+  });
+  source.start();
+  await until(() => seen >= 5000, 30_000, '5000 records');
+  await source.stop();
+  assert.deepEqual(source.partitions().map((p) => `${p.partition}:${p.state}`), [], 'no actor outlives stop');
+});
