@@ -2,7 +2,7 @@
 // src/domain stays pure (no I/O modules, no clock or randomness reads).
 import tseslint from 'typescript-eslint';
 
-const ioModules = ['kafkajs', 'mysql2', 'mysql2/*', 'pino', 'prom-client', 'fastify', 'node:fs', 'node:fs/*', 'fs', 'fs/*',
+const ioModules = ['@confluentinc/kafka-javascript', 'mysql2', 'mysql2/*', 'pino', 'prom-client', 'fastify', 'node:fs', 'node:fs/*', 'fs', 'fs/*',
   'node:net', 'net', 'node:http', 'http', 'node:https', 'https', 'node:child_process', 'child_process', 'node:dgram', 'node:os', 'os'];
 
 export default tseslint.config(

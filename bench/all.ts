@@ -72,8 +72,6 @@ function pick(obj: Json, ...keys: string[]): number | undefined {
 
 const limits = await part('limits', () => measureLimits(scaled(200_000, 2000)));
 const processor = await part('processor', () => runProcessorKafka(scaled(200_000, 2000), 4));
-// The same run with the producer on the processor's own thread: what the producer thread buys.
-const processorOneThread = await part('processor, producer in the same thread', () => runProcessorKafka(scaled(200_000, 2000), 4, { producerThread: false }));
 const consumerRaw = await part('consumer', consumerBench);
 const intake = await part('intake', () => runIntake(Math.max(2, 10 * scale)));
 const rates = (process.env.EL_BENCH_RATES ?? '1000,5000,20000').split(',').map(Number);
@@ -86,7 +84,6 @@ results.limits = limits ? { ...limits, ...(rawInsert !== undefined && { rawInser
 results.processor = processor ? {
   ...processor,
   ...(limits && { ratioToKafkaCopy: processor.eventsPerSec / limits.kafkaCopyEventsPerSec }),
-  ...(processorOneThread && { oneThreadEventsPerSec: processorOneThread.eventsPerSec, ratioToOneThread: processor.eventsPerSec / processorOneThread.eventsPerSec }),
 } : null;
 if (consumerRaw) {
   const rowsPerSec = pick(consumerRaw, 'rowsPerSec', 'consumer.rowsPerSec');
@@ -111,18 +108,16 @@ const n = (v: number | undefined, digits = 0) => (v === undefined || !Number.isF
 const c = results.consumer as Json | null;
 const rows: Array<[string, string, string]> = [
   ['ratio', 'processor / domain path alone (target >= 0.3)', n(processor?.ratioToDomain, 2)],
-  ['ratio', 'processor / kafkajs copy (consume+produce, no processing)', n((results.processor as Json | null)?.ratioToKafkaCopy as number | undefined, 2)],
-  ['ratio', 'processor / the same with its producer in-thread', n(processorOneThread && processor ? processor.eventsPerSec / processorOneThread.eventsPerSec : undefined, 2)],
+  ['ratio', 'processor / Kafka client copy (consume+produce, no processing)', n((results.processor as Json | null)?.ratioToKafkaCopy as number | undefined, 2)],
   ['ratio', 'consumer / raw INSERT IGNORE (target >= 0.7)', n(c?.ratioToRawInsert as number | undefined, 2)],
   ['ratio', 'scaling 2 / 1 processor processes (target >= 1.7)', n(scaling?.ratio2to1, 2)],
   ['limit', 'domain path alone, one core (events/s)', n(limits?.domainEventsPerSec)],
-  ['limit', 'kafkajs produce, acks -1 (events/s)', n(limits?.kafkaProduceEventsPerSec)],
-  ['limit', 'kafkajs consume (events/s)', n(limits?.kafkaConsumeEventsPerSec)],
-  ['limit', 'kafkajs copy topic to topic (events/s)', n(limits?.kafkaCopyEventsPerSec)],
+  ['limit', 'Kafka client produce, acks -1 (events/s)', n(limits?.kafkaProduceEventsPerSec)],
+  ['limit', 'Kafka client consume (events/s)', n(limits?.kafkaConsumeEventsPerSec)],
+  ['limit', 'Kafka client copy topic to topic (events/s)', n(limits?.kafkaCopyEventsPerSec)],
   ['limit', 'mysql2 multi-row INSERT IGNORE (rows/s)', n(rawInsert)],
   ['rate', 'processor Kafka -> Kafka (events/s, target >= 30,000)', n(processor?.eventsPerSec)],
-  ['rate', 'processor, producer in the same thread (events/s)', n(processorOneThread?.eventsPerSec)],
-  ['memory', 'processor peak RSS MB (producer thread; same thread)', `${n(processor?.peakRssMb)}; ${n(processorOneThread?.peakRssMb)}`],
+  ['memory', 'processor peak RSS MB', n(processor?.peakRssMb)],
   ['rate', 'consumer Kafka -> MariaDB (rows/s)', n(c?.rowsPerSec as number | undefined)],
   ['rate', 'consumer replay, every row a duplicate (rows/s)', n(c?.replayRowsPerSec as number | undefined)],
   ['rate', 'intake alone, 204s acked by Kafka (beacons/s)', `${n(intake?.beaconsPerSec)}${intake ? ` (unacked ${intake.unacknowledged})` : ''}`],

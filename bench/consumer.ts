@@ -23,7 +23,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -33,7 +32,7 @@ import { insertRowsSql } from '../src/domain/table-insert.js';
 import { tableFor, type TableDefinition } from '../src/domain/table-mapping.js';
 import { rowFor, type RowCapsule, type RowValue } from '../src/domain/table-row.js';
 import { freshSchemaDir, testCapsules } from '../test/helpers/capsules.js';
-import { BROKERS, freshTopic, testKafka, uniqueName } from '../test/helpers/kafka.js';
+import { BROKERS, freshTopic, resetGroupToEarliest, testKafka, testProducer, uniqueName } from '../test/helpers/kafka.js';
 import { DB_CONFIG } from '../test/helpers/mariadb.js';
 import { ROOT } from './lib/daemon.js';
 import { describeMachine, scaled } from './lib/machine.js';
@@ -44,7 +43,6 @@ import { built } from './lib/built.js';
 const { parseConsumerArgs } = await built<typeof import('../src/config/parse-role-args.js')>('config/parse-role-args.js');
 const { createConsumerRole } = await built<typeof import('../src/consumer/consumer-role.js')>('consumer/consumer-role.js');
 
-const { Partitioners } = kafkajs;
 const R = scaled(300_000, 1000);
 const BATCH = 1000;
 const PARTITIONS = 4;
@@ -138,13 +136,13 @@ try {
   const topic = await freshTopic('el-bench-consumer', PARTITIONS);
   const errorTopic = await freshTopic('el-bench-consumer-errors', 1);
   topics.push(topic, errorTopic);
-  const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer();
   await producer.connect();
   try {
     for (let i = 0; i < R; i += BATCH * 4) {
       const sends: Array<Promise<unknown>> = [];
       for (let j = i; j < Math.min(R, i + BATCH * 4); j += BATCH) {
-        sends.push(producer.send({ topic, acks: -1, messages: lines.slice(j, j + BATCH).map((value, k) => ({ value, partition: (j + k) % PARTITIONS })) }));
+        sends.push(producer.send({ topic, messages: lines.slice(j, j + BATCH).map((value, k) => ({ value, partition: (j + k) % PARTITIONS })) }));
       }
       await Promise.all(sends);
     }
@@ -203,13 +201,7 @@ try {
   const rawReplayRowsPerSec = R / rawReplay.seconds;
   log(`(c) raw replay: ${R} duplicate rows in ${rawReplay.seconds.toFixed(2)} s = ${Math.round(rawReplayRowsPerSec)} rows/s`);
 
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.resetOffsets({ groupId: group, topic, earliest: true });
-  } finally {
-    await admin.disconnect();
-  }
+  await resetGroupToEarliest(group, topic);
   const replayRegistry = new Registry();
   const replay = role(replayRegistry);
   roles.push(replay);

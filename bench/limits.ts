@@ -1,19 +1,18 @@
 /**
  * Limits of this machine, measured in the same run as the pipeline figures they are compared with:
  * - the processor's domain path alone (parse, decode, validate, capsule, serialise) on one core;
- * - kafkajs producing the same raw lines (acks -1), consuming them, and copying them from one topic
- *   to another (consume, produce, commit behind the acks: the processor with no processing);
+ * - the Kafka client (librdkafka, KafkaJS-style API) producing the same raw lines (acks -1),
+ *   consuming them, and copying them from one topic to another (consume, produce, commit behind
+ *   the acks: the processor with no processing);
  * the raw mysql2 multi-row INSERT IGNORE limit comes from bench/consumer.ts.
  *
  *   node --import tsx bench/limits.ts [EVENTS]     prints the JSON
  */
-import kafkajs from 'kafkajs';
-import { freshTopic, testKafka, uniqueName } from '../test/helpers/kafka.js';
+import { RdKafka } from '@confluentinc/kafka-javascript';
+import { freshTopic, testKafka, testProducer, uniqueName } from '../test/helpers/kafka.js';
 import { benchLines, domainRate } from './processor-pipe.js';
 import { fillRawTopic } from './lib/processor-kafka-run.js';
 import { sendRoundRobin } from './lib/infra.js';
-
-const { Partitioners } = kafkajs;
 
 /** Limits measured by `measureLimits`. */
 export interface LimitsResult {
@@ -28,7 +27,7 @@ export interface LimitsResult {
 /** Produces `lines` to a fresh topic with `partitions` in 1000-message batches, up to 8 in flight; returns events/s. */
 async function produceRate(lines: readonly string[], partitions: number): Promise<number> {
   const topic = await freshTopic('bench-limit-produce', partitions);
-  const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer();
   await producer.connect();
   const started = performance.now();
   await sendRoundRobin(producer, topic, lines, partitions);
@@ -43,31 +42,35 @@ async function produceRate(lines: readonly string[], partitions: number): Promis
  */
 async function consumeRate(topic: string, count: number, copyTo?: string): Promise<number> {
   const kafka = testKafka();
-  const consumer = kafka.consumer({ groupId: uniqueName('bench-limit-group'), allowAutoTopicCreation: false, maxBytes: 10 * 1024 * 1024 });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  let firstAt = 0;
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId: uniqueName('bench-limit-group'), allowAutoTopicCreation: false, maxBytes: 10 * 1024 * 1024, fromBeginning: true, autoCommit: copyTo === undefined },
+    // Batches as large as a produce request (the default is 32 messages).
+    'js.consumer.max.batch.size': 1000,
+    // The clock starts when the group assigns the partitions (returning nothing keeps the default assignment).
+    rebalance_cb: (error: { code: number }) => {
+      if (error.code === RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS && firstAt === 0) firstAt = performance.now();
+    },
+  });
+  const producer = testProducer();
   if (copyTo) await producer.connect();
   let seen = 0;
-  let firstAt = 0;
   let doneAt = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => { resolveDone = resolve; });
-  // The clock starts when the group is joined (the first batch alone can be the whole topic).
-  consumer.on(consumer.events.GROUP_JOIN, () => { if (firstAt === 0) firstAt = performance.now(); });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.subscribe({ topics: [topic] });
   await consumer.run({
     partitionsConsumedConcurrently: 4,
-    autoCommit: copyTo === undefined,
-    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }) => {
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
       if (copyTo) {
-        await producer.send({ topic: copyTo, acks: -1, messages: batch.messages.map((m) => ({ value: m.value, partition: batch.partition })) });
+        await producer.send({ topic: copyTo, messages: batch.messages.map((m) => ({ value: m.value, partition: batch.partition })) });
         resolveOffset(batch.lastOffset());
         await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
       } else {
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary();
       }
-      await heartbeat();
       seen += batch.messages.length;
       if (seen >= count && doneAt === 0) { doneAt = performance.now(); resolveDone(); }
     },

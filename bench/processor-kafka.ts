@@ -12,7 +12,7 @@ import { runProcessorKafka } from './lib/processor-kafka-run.js';
 
 const count = Number(process.argv[2] ?? 200_000);
 const partitions = Number(process.argv[3] ?? 4);
-const r = await runProcessorKafka(count, partitions, { producerThread: process.env.EL_PRODUCER_THREAD !== 'false' });
+const r = await runProcessorKafka(count, partitions);
 process.stdout.write(
   `processor Kafka->Kafka: ${count} events over ${partitions} partitions in ${r.seconds.toFixed(2)} s = ${Math.round(r.eventsPerSec)} events/s; ` +
   `domain only ${Math.round(r.domainEventsPerSec)} events/s; ratio ${r.ratioToDomain.toFixed(2)}; peak RSS ${r.peakRssMb.toFixed(0)} MiB\n`,

@@ -1,7 +1,7 @@
 /**
  * Scaling: 1 and then 2 `eventlogging processor` processes in one consumer group on a fresh,
  * empty 4-partition raw topic. Once the group is Stable with every process in it, this process
- * fills the topic (kafkajs, faster than the processors) and the clock runs from the start of the
+ * fills the topic (a plain producer, faster than the processors) and the clock runs from the start of the
  * fill to the last raw offset committed, so start-up and the group join are left out and no
  * process works alone before the other joined (the broker's initial rebalance delay is 0).
  *
@@ -9,8 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
-import { BROKERS, freshTopic, testKafka, uniqueName } from '../test/helpers/kafka.js';
+import { BROKERS, freshTopic, testProducer, uniqueName } from '../test/helpers/kafka.js';
 import { FORMAT } from '../test/fixtures/processor/raw-lines.js';
 import { BIN, requireBuild, ROOT } from './lib/daemon.js';
 import { benchScale } from './lib/machine.js';
@@ -21,7 +20,7 @@ const PARTITIONS = 4;
 
 /** Produces `lines` round-robin over the partitions, 1000 per request, 8 requests in flight. */
 async function fillTopic(topic: string, lines: readonly string[], partitions: number): Promise<void> {
-  const producer = testKafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer();
   await producer.connect();
   await sendRoundRobin(producer, topic, lines, partitions);
   await producer.disconnect();

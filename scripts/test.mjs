@@ -37,15 +37,17 @@ function runTests(args, env) {
   });
 }
 
-// Lint first (it also guards the purity of src/domain), then build: the CLI tests run
-// bin/eventlogging, which needs dist/.
+// The Debian packages first: the Kafka client's native binding is built against them, and every
+// layer (unit tests included) loads it. Then lint (it also guards the purity of src/domain), then
+// build: the CLI tests run bin/eventlogging, which needs dist/.
+if (run('bash', ['scripts/system-deps']) !== 0) process.exit(1);
+if (run('bash', ['scripts/native-build']) !== 0) process.exit(1);
 if (run('npx', ['eslint', '--no-error-on-unmatched-pattern', 'src', 'test', 'bench']) !== 0) process.exit(1);
 if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
 if (run('npx', ['tsc', '-p', 'tsconfig.build.json']) !== 0) process.exit(1);
 
 const needsServices = layers.some((l) => l === 'integration' || l === 'chaos');
 if (needsServices && !process.env.EL_SKIP_SERVICES) {
-  if (run('bash', ['scripts/system-deps']) !== 0) process.exit(1);
   if (run('bash', ['scripts/mariadb', 'up']) !== 0) process.exit(1);
   if (run('bash', ['scripts/kafka', 'up']) !== 0) process.exit(1);
 }

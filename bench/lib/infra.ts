@@ -6,21 +6,21 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
-import type { Producer } from 'kafkajs';
+import { RdKafka, type KafkaJS } from '@confluentinc/kafka-javascript';
 import { testKafka, uniqueName } from '../../test/helpers/kafka.js';
 import { DB_CONFIG } from '../../test/helpers/mariadb.js';
 
 /**
- * Sends `lines` to `topic` with a connected producer, round-robin over `partitions`, 1000 per
- * request, 8 requests in flight (acks -1).
+ * Sends `lines` to `topic` with a connected producer (`testProducer`: acks -1), round-robin over
+ * `partitions`, 1000 per send, 8 sends in flight.
  */
-export async function sendRoundRobin(producer: Producer, topic: string, lines: readonly string[], partitions: number): Promise<void> {
+export async function sendRoundRobin(producer: KafkaJS.Producer, topic: string, lines: readonly string[], partitions: number): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (next < lines.length) {
       const from = next;
       next += 1000;
-      await producer.send({ topic, acks: -1, messages: lines.slice(from, Math.min(from + 1000, lines.length)).map((value, i) => ({ value, partition: (from + i) % partitions })) });
+      await producer.send({ topic, messages: lines.slice(from, Math.min(from + 1000, lines.length)).map((value, i) => ({ value, partition: (from + i) % partitions })) });
     }
   }));
 }
@@ -38,7 +38,7 @@ export async function committedReader(group: string, topic: string): Promise<{ c
     async stableMembers() {
       const { groups } = await admin.describeGroups([group]);
       const g = groups[0];
-      return g && g.state === 'Stable' ? g.members.length : 0;
+      return g && !g.error && g.state === RdKafka.ConsumerGroupStates.STABLE ? g.members.length : 0;
     },
     close: () => admin.disconnect(),
   };

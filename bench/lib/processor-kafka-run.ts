@@ -40,7 +40,7 @@ export async function fillRawTopic(prefix: string, lines: readonly string[], par
 }
 
 /** Measures the processor role Kafka→Kafka on `count` events over `partitions` raw partitions. */
-export async function runProcessorKafka(count: number, partitions: number, options: { producerThread?: boolean } = {}): Promise<ProcessorKafkaResult> {
+export async function runProcessorKafka(count: number, partitions: number): Promise<ProcessorKafkaResult> {
   const lines = benchLines(count);
   const domain = await domainRate(lines);
   const raw = await fillRawTopic('bench-proc-raw', lines, partitions);
@@ -54,7 +54,7 @@ export async function runProcessorKafka(count: number, partitions: number, optio
   ]);
   const role = createProcessor({ kind: 'processors', name: 'bench', file: '<bench>', config }, {
     logger: pino({ level: process.env.LOG_LEVEL ?? 'error' }), registry: new Registry(), onFatal: (e) => { throw e; },
-  }, { commitIntervalMs: 100, ...options });
+  }, { commitIntervalMs: 100 });
 
   const admin = testKafka().admin();
   await admin.connect();

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// Small kafkajs admin probes for scripts/kafka. Plain .mjs so it starts fast and needs no build.
+// Small metadata probes for scripts/kafka, on librdkafka (@confluentinc/kafka-javascript). Plain
+// .mjs so it starts fast and needs no build.
 //
 //   node scripts/kafka-lib/cluster.mjs wait BROKERS IDS TIMEOUT_S [PID...]
-//       Polls describeCluster until every node id in IDS (comma-separated) is listed as alive.
-//       Exits 0 when they are, 1 on timeout, 2 as soon as one of the given broker pids has died
-//       (so a crash fails fast, not at the timeout).
+//       Polls the cluster's metadata until every node id in IDS (comma-separated) is listed as
+//       alive. Exits 0 when they are, 1 on timeout, 2 as soon as one of the given broker pids has
+//       died (so a crash fails fast, not at the timeout).
 //   node scripts/kafka-lib/cluster.mjs leader BROKERS TOPIC PARTITION
 //       Prints the node id leading TOPIC/PARTITION. Exits 1 if it has no leader or is unknown.
 //   node scripts/kafka-lib/cluster.mjs brokers BROKERS
 //       Prints the ids of the brokers the cluster reports as alive, one per line.
 //
 // BROKERS is a comma-separated host:port list.
-import kafkajs from 'kafkajs';
+import rdkafka from '@confluentinc/kafka-javascript';
 
-const { Kafka, logLevel } = kafkajs;
+const { Producer } = rdkafka;
 const [cmd, brokerList, ...rest] = process.argv.slice(2);
 
 if (!cmd || !brokerList) {
@@ -23,17 +24,29 @@ if (!cmd || !brokerList) {
 
 const brokers = brokerList.split(',').filter(Boolean);
 
-/** A fresh admin client that fails fast: the caller does its own polling. */
-function admin() {
-  const kafka = new Kafka({
-    clientId: 'el-scripts-kafka',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    requestTimeout: 3000,
-    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 300 },
+/**
+ * The cluster's metadata (brokers, and `topic` if given) from a fresh client that fails fast and
+ * says nothing: the caller does its own polling and reporting.
+ */
+async function metadata(topic) {
+  const client = new Producer({
+    'bootstrap.servers': brokers.join(','),
+    'client.id': 'el-scripts-kafka',
+    'allow.auto.create.topics': false,
+    'socket.connection.setup.timeout.ms': 1000,
+    'socket.timeout.ms': 3000,
+    'reconnect.backoff.ms': 100,
+    'reconnect.backoff.max.ms': 300,
+    log_level: 0,
   });
-  return kafka.admin();
+  try {
+    return await new Promise((resolve, reject) => {
+      const options = topic === undefined ? { allTopics: false, timeout: 2000 } : { topic, allTopics: false, timeout: 2000 };
+      client.connect(options, (err, data) => (err ? reject(err) : resolve(data)));
+    });
+  } finally {
+    if (client.isConnected()) await new Promise((resolve) => client.disconnect(0, () => resolve()));
+  }
 }
 
 /** True while a pid exists (signal 0 only checks). */
@@ -49,14 +62,8 @@ function alive(pid) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function aliveBrokerIds() {
-  const a = admin();
-  try {
-    await a.connect();
-    const { brokers: list } = await a.describeCluster();
-    return list.map((b) => b.nodeId).sort((x, y) => x - y);
-  } finally {
-    await a.disconnect().catch(() => {});
-  }
+  const { brokers: list } = await metadata();
+  return list.map((b) => b.id).sort((x, y) => x - y);
 }
 
 async function waitFor(want, timeoutS, pids) {
@@ -85,20 +92,14 @@ async function waitFor(want, timeoutS, pids) {
 }
 
 async function leaderOf(topic, partition) {
-  const a = admin();
-  try {
-    await a.connect();
-    const { topics } = await a.fetchTopicMetadata({ topics: [topic] });
-    const p = topics[0]?.partitions.find((x) => x.partitionId === partition);
-    if (!p || p.leader < 0) {
-      process.stderr.write(`no leader for ${topic}/${partition}\n`);
-      return 1;
-    }
-    process.stdout.write(`${p.leader}\n`);
-    return 0;
-  } finally {
-    await a.disconnect().catch(() => {});
+  const { topics } = await metadata(topic);
+  const p = topics.find((t) => t.name === topic)?.partitions.find((x) => x.id === partition);
+  if (!p || p.leader < 0) {
+    process.stderr.write(`no leader for ${topic}/${partition}\n`);
+    return 1;
   }
+  process.stdout.write(`${p.leader}\n`);
+  return 0;
 }
 
 async function main() {

@@ -59,16 +59,9 @@ export async function runProcess(): Promise<void> {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  // kafkajs can reject a promise nobody holds after its own retries run out during a broker
-  // outage (its known issue 1686). Our supervisors see the same failure through their own calls
-  // and recover; dying here would turn a broker restart into a process restart. Anything else
-  // unhandled is a bug: exit loudly.
+  // Every Kafka and database call is awaited by its caller, so a rejection nobody holds is a bug:
+  // exit loudly.
   process.on('unhandledRejection', (reason) => {
-    const name = (reason as Error | undefined)?.name ?? '';
-    if (name.startsWith('KafkaJS')) {
-      process.stderr.write(`${JSON.stringify({ level: 40, msg: 'unhandled kafkajs rejection ignored', err: { name, message: (reason as Error).message } })}\n`);
-      return;
-    }
     process.stderr.write(`eventlogging: unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}\n`);
     process.exit(EXIT.internal);
   });

@@ -7,7 +7,9 @@ import type { ErrorCode } from '../domain/errors.js';
 import { createTableDdl } from '../domain/table-ddl.js';
 import type { TableDefinition } from '../domain/table-mapping.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { writerOptionsOf } from '../domain/kafka-options.js';
+import { ElError } from '../domain/errors.js';
+import { authFailures } from '../kafka/kafka-client.js';
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import type { PartitionPipeline } from '../kafka/kafka-record.js';
 import { createDatabase, type Database } from '../mysql/database.js';
@@ -22,7 +24,7 @@ import { createRowMapper } from './to-insert-item.js';
 function errorOutputOf(config: ConsumerConfig): EndpointUri {
   if (config.errorOutput) return config.errorOutput;
   const input = config.input as KafkaReaderUri;
-  return { kind: 'kafka-writer', brokers: input.brokers, topic: 'eventlogging_EventError', params: {} };
+  return { kind: 'kafka-writer', brokers: input.brokers, topic: 'eventlogging_EventError', params: {}, client: writerOptionsOf(input.client) };
 }
 
 /**
@@ -72,6 +74,8 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
   let db: Database | undefined;
   let errors: EventOutput | undefined;
   let source: KafkaSource | undefined;
+  /** Why the role failed for good before its source started (refused credentials). */
+  let problem: string | undefined;
   const created = new Map<string, Promise<void>>();
 
   const ensureTable = (table: TableDefinition): Promise<void> => {
@@ -122,19 +126,28 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
     spec,
     async start() {
       db = createDatabase({ uri: mysqlUri, logger: logger.child({ component: 'database' }), registry, role });
-      errors = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
+      try {
+        errors = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
+      } catch (error) {
+        // Refused credentials: the role shows failed (the daemon and its other roles go on).
+        if (!(error instanceof ElError && error.code === 'EL_KAFKA_AUTH')) throw error;
+        problem = `${error.code}: ${error.message}`;
+        authFailures(registry).inc({ role, client: 'producer' });
+        logger.error({ err: error }, 'EventError output refused by Kafka; not retrying');
+        return;
+      }
       const highWater = Math.max(config.maxInFlight, mysqlUri.batchSize);
       source = createKafkaSource({
-        kafka: (observe) => createKafka({ brokers: input.brokers, clientId: `eventlogging-${spec.name}`, logger, observe: (l, m) => observe(l, m) }),
+        endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
         group: input.identity, topics: input.topics, pipeline, logger, registry, role,
         // Past the high-water mark the partition pauses, and it resumes at half of it. The half
-        // left must outlast a resume (kafkajs fetches a resumed partition only after its
-        // fetch-wait sleep, up to 200 ms): at 5,000 / 2,500 the database went idle between pauses
+        // left must outlast a resume (a resumed partition's next fetch can wait up to the
+        // fetch-wait time, 200 ms): at 5,000 / 2,500 the database went idle between pauses
         // and the bench lost a fifth of its rate. A full batch always fits.
         highWater,
         lowWater: Math.floor(highWater / 2),
       });
-      deps.lagMonitor?.watchSource(input.identity, source, input.brokers);
+      deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
       source.start();
     },
     async stop() {
@@ -144,12 +157,14 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
       await db?.close();
     },
     status(): RoleStatus {
-      const state = source?.state() ?? 'starting';
+      const state = problem ? 'failed' : source?.state() ?? 'starting';
       const database = db?.status();
+      const lastError = source?.lastError();
       return {
         kind: spec.kind, name: spec.name, state,
         healthy: state !== 'failed',
         ready: state === 'running' && database?.state === 'up',
+        ...(problem ?? (state === 'failed' && lastError) ? { problem: problem ?? `${lastError!.code}: ${lastError!.message}` } : {}),
         details: { group: input.identity, topics: input.topics, database, partitions: source?.partitions() ?? [], lastError: source?.lastError(), restarts: source?.restarts() ?? 0 },
       };
     },

@@ -151,7 +151,8 @@ export async function startDaemon(daemonOptions: DaemonOptions): Promise<Daemon>
     status,
     healthy: () => actorRef?.getSnapshot().value !== 'stopped' && roles.every((r) => r.status().healthy),
     ready: () => {
-      const reasons = roles.filter((r) => !r.status().ready).map((r) => `${r.spec.kind}/${r.spec.name}: ${r.status().state}`);
+      const reasons = roles.map((r) => r.status()).filter((s) => !s.ready)
+        .map((s) => `${s.kind}/${s.name}: ${s.state}${s.problem ? ` (${s.problem})` : ''}`);
       return { ready: reasons.length === 0 && actorRef?.getSnapshot().value === 'running', reasons };
     },
     routes: [...(options.adminRoutes ?? []), ...(options.lagMonitor ? [burrowApiRoutes(options.lagMonitor)] : [])],

@@ -11,6 +11,8 @@ export interface RoleStatus {
   readonly state: string;
   readonly healthy: boolean;
   readonly ready: boolean;
+  /** Why it is failed or not ready, in words an operator can act on (no secret). */
+  readonly problem?: string;
   readonly details?: Readonly<Record<string, unknown>>;
 }
 

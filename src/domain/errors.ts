@@ -36,6 +36,10 @@ export const ERROR_CODES = Object.freeze({
   EL_KAFKA_LEADER_LOST: f(true, true),
   EL_KAFKA_REBALANCING: f(true, false, true),
   EL_KAFKA_FAILED: f(false, false, false, true),
+  /** Authentication or authorisation refused: retrying with the same credentials only locks accounts. */
+  EL_KAFKA_AUTH: f(false, false, false, true),
+  /** A fetched record could not be decoded (corrupt, or compressed with a codec that failed). */
+  EL_KAFKA_RECORD_UNREADABLE: f(false),
   EL_PRODUCE_FAILED: f(true),
   EL_TIMEOUT: f(true),
   EL_INTERNAL: f(false, false, false, true),

@@ -1,9 +1,18 @@
 import { ElError } from './errors.js';
+import { kafkaClientOptions, type KafkaClientOptions } from './kafka-options.js';
 
 /** A Kafka writer: produce to `topic` (may be a template such as `eventlogging_{schema}`). */
-export interface KafkaWriterUri { readonly kind: 'kafka-writer'; readonly brokers: readonly string[]; readonly topic: string; readonly params: Readonly<Record<string, string>> }
+export interface KafkaWriterUri {
+  readonly kind: 'kafka-writer'; readonly brokers: readonly string[]; readonly topic: string; readonly params: Readonly<Record<string, string>>;
+  /** Client options from the query (security, compression, ...), validated. */
+  readonly client: KafkaClientOptions;
+}
 /** A Kafka reader: consume `topics` as consumer group `identity`. */
-export interface KafkaReaderUri { readonly kind: 'kafka-reader'; readonly brokers: readonly string[]; readonly topics: readonly string[]; readonly identity: string; readonly params: Readonly<Record<string, string>> }
+export interface KafkaReaderUri {
+  readonly kind: 'kafka-reader'; readonly brokers: readonly string[]; readonly topics: readonly string[]; readonly identity: string; readonly params: Readonly<Record<string, string>>;
+  /** Client options from the query (security, ...), validated. */
+  readonly client: KafkaClientOptions;
+}
 /** A MySQL/MariaDB database with batching parameters. */
 export interface MysqlUri {
   readonly kind: 'mysql'; readonly host: string; readonly port: number; readonly user: string; readonly password: string;
@@ -22,9 +31,24 @@ function fail(uri: string, why: string): never {
   throw new ElError('EL_URI_INVALID', `invalid URI '${redact(uri)}': ${why}`);
 }
 
-/** Replaces a password in a URI with `***`, for messages and logs. */
+/**
+ * Replaces a password in a URI with `***`, for messages and logs. The password ends at the last
+ * `@` before the query: a password may itself contain `@` (unencoded), and none of it may show.
+ */
 export function redact(uri: string): string {
-  return uri.replace(/^(mysql:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  const m = /^mysql:\/\/[^:/@]*:/.exec(uri);
+  if (m === null) return uri;
+  const query = uri.indexOf('?');
+  const at = uri.lastIndexOf('@', query < 0 ? uri.length : query);
+  return at < m[0].length ? uri : `${m[0]}***${uri.slice(at)}`;
+}
+
+function clientOptions(uri: string, params: Record<string, string>, role: 'reader' | 'writer'): KafkaClientOptions {
+  try {
+    return kafkaClientOptions(params, role);
+  } catch (error) {
+    return fail(uri, (error as Error).message);
+  }
 }
 
 function positiveInt(uri: string, name: string, value: string | undefined, fallback: number): number {
@@ -57,10 +81,10 @@ export function parseUri(uri: string): EndpointUri {
       const topics = params.topics.split(',').map((t) => t.trim()).filter(Boolean);
       if (topics.length === 0) fail(uri, 'topics= is empty');
       if (!params.identity) fail(uri, 'a Kafka reader needs identity=GROUP');
-      return { kind: 'kafka-reader', brokers, topics, identity: params.identity, params };
+      return { kind: 'kafka-reader', brokers, topics, identity: params.identity, params, client: clientOptions(uri, params, 'reader') };
     }
     if (!params.topic) fail(uri, 'a Kafka writer needs topic=T (a reader needs topics=T1,T2&identity=G)');
-    return { kind: 'kafka-writer', brokers, topic: params.topic, params };
+    return { kind: 'kafka-writer', brokers, topic: params.topic, params, client: clientOptions(uri, params, 'writer') };
   }
   if (uri.startsWith('mysql://')) {
     let url: URL;

@@ -8,6 +8,7 @@ import { createFileSeqStore } from './file-seq-store.js';
 import { createIntakeMetrics } from './intake-metrics.js';
 import { createLineBatcher } from './line-batcher.js';
 import { openIntakeOutput, type IntakeOutput } from './raw-output.js';
+import { authFailures } from '../kafka/kafka-client.js';
 import { createSeqAllocator } from './seq-allocator.js';
 import { serverSideEventsFromConfig } from './server-side-events.js';
 
@@ -83,6 +84,7 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
   let boundAddress: string | undefined;
   let stopRequested = false;
   let wakeConnect: (() => void) | undefined;
+  let problem: string | undefined;
 
   async function connectLoop(): Promise<void> {
     let delay = 200;
@@ -98,6 +100,15 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
         logger.info({ output: config.output.kind }, 'intake output connected');
         return;
       } catch (error) {
+        // Refused credentials: the role shows failed and beacons are answered 503; retrying
+        // with the same credentials only locks accounts.
+        if (error instanceof ElError && error.code === 'EL_KAFKA_AUTH') {
+          state = 'failed';
+          problem = `${error.code}: ${error.message}`;
+          authFailures(deps.registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' });
+          logger.error({ err: error }, 'intake output refused by Kafka; not retrying');
+          return;
+        }
         logger.warn({ err: error, retryInMs: delay }, 'intake output not reachable; retrying');
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
@@ -146,8 +157,8 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
       wakeConnect?.();
       // Order matters: no new beacons once we drain, and nothing left queued when we disconnect.
       await app?.close();
-      // A connect still retrying is not waited for (kafkajs retries for tens of seconds): lines
-      // are only accepted while connected, so without a connection there is nothing to drain.
+      // A connect still retrying is not waited for: lines are only accepted while connected,
+      // so without a connection there is nothing to drain.
       const left = await batcher.drain(options.drainTimeoutMs ?? 10_000);
       if (left > 0) {
         metrics.beaconDropped('shutdown', left);
@@ -167,6 +178,7 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
         state: state === 'running' && !batcher.healthy() ? 'degraded' : state,
         healthy: state !== 'failed',
         ready,
+        ...(problem && { problem }),
         details: { address: boundAddress, recvFrom: config.recvFrom, backlog: batcher.backlog(), seq: seq.status(), serverSideEvents: events !== undefined },
       };
     },

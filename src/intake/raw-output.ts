@@ -1,11 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EndpointUri } from '../domain/uri.js';
 import { ElError } from '../domain/errors.js';
-import { createKafka } from '../kafka/kafka-client.js';
-import { KeyPartitioner } from '../kafka/key-partitioner.js';
-
+import { createKafkaSink, type KafkaSink, type WireMessage } from '../kafka/kafka-producer.js';
 
 /** Where an intake writes: raw lines to one destination, and (Kafka only) messages to any topic. */
 export interface IntakeOutput {
@@ -20,41 +17,34 @@ export interface IntakeOutput {
 }
 
 /**
- * Opens the intake's output from its URI: a Kafka writer (`acks: -1`; `idempotent=true` in the
- * URI turns on the idempotent producer), or `stdout://` / `file:///path` (one line per beacon).
+ * Opens the intake's output from its URI: a Kafka writer (the idempotent producer of
+ * `createKafkaSink`: acks from every in-sync replica, the URI's codec), or `stdout://` /
+ * `file:///path` (one line per beacon).
  */
 export function openIntakeOutput(uri: EndpointUri, options: { logger: Logger; clientId: string }): IntakeOutput {
   if (uri.kind === 'kafka-writer') {
-    const kafka = createKafka({ brokers: uri.brokers, clientId: options.clientId, logger: options.logger });
-    const idempotent = uri.params.idempotent === 'true';
-    const producer: Producer = kafka.producer({
-      createPartitioner: KeyPartitioner,
-      idempotent,
-      // An idempotent producer keeps ordering only with at most 5 requests in flight.
-      ...(idempotent && { maxInFlightRequests: 5 }),
-      allowAutoTopicCreation: uri.params.auto_create !== 'false',
-    });
-    let isConnected = false;
-    producer.on(producer.events.DISCONNECT, () => {
-      isConnected = false;
-    });
+    let sink: KafkaSink<WireMessage> | undefined;
     const topic = uri.topic;
+    const live = (): KafkaSink<WireMessage> => {
+      if (sink === undefined) throw new ElError('EL_KAFKA_UNAVAILABLE', 'the intake output is not connected');
+      return sink;
+    };
     return {
       async connect() {
-        await producer.connect();
-        isConnected = true;
+        sink ??= await createKafkaSink({
+          endpoint: { brokers: uri.brokers, clientId: options.clientId, client: uri.client },
+          logger: options.logger,
+          // auto_create=false: a topic must exist beforehand (the broker's own setting also applies).
+          properties: { 'allow.auto.create.topics': uri.params.auto_create !== 'false' },
+        });
       },
-      connected: () => isConnected,
-      async sendLines(lines) {
-        await producer.send({ topic, acks: -1, messages: lines.map((value) => ({ value })) });
-      },
-      async sendTopics(batches) {
-        const topicMessages = batches.filter((b) => b.values.length > 0).map((b) => ({ topic: b.topic, messages: b.values.map((value) => ({ value })) }));
-        if (topicMessages.length > 0) await producer.sendBatch({ acks: -1, topicMessages });
-      },
+      connected: () => sink?.connected() ?? false,
+      sendLines: (lines) => live().send(lines.map((value) => ({ topic, value }))),
+      sendTopics: (batches) => live().send(batches.flatMap((b) => b.values.map((value) => ({ topic: b.topic, value })))),
       async close() {
-        isConnected = false;
-        await producer.disconnect();
+        const s = sink;
+        sink = undefined;
+        await s?.close();
       },
     };
   }

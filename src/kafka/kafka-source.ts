@@ -1,18 +1,20 @@
 import { Subject } from 'rxjs';
 import { createActor, fromCallback, fromPromise, waitFor, type Actor } from 'xstate';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { RdKafka, type KafkaConsumer as RdConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { classifyError } from '../supervision/classify-error.js';
 import { consumerGroupMachine } from '../supervision/consumer-group.machine.js';
 import { partitionMachine, partitionStateName } from '../actors/partition.machine.js';
 import { metricOnce } from '../observability/metrics.js';
+import { ElError } from '../domain/errors.js';
+import { authFailures, clientConfig, describeEndpoint, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint } from './kafka-client.js';
 import type { KafkaRecord, PartitionPipeline } from './kafka-record.js';
 
 /** Options of a consumer-group source. */
 export interface KafkaSourceOptions {
-  /** Creates a kafkajs client whose log lines reach `observe` (see `createKafka`). */
-  readonly kafka: (observe: (level: string, message: string) => void) => Kafka;
+  /** The cluster, and the client options of the reader URI. */
+  readonly endpoint: KafkaEndpoint;
   readonly group: string;
   readonly topics: readonly string[];
   readonly fromBeginning?: boolean;
@@ -25,13 +27,14 @@ export interface KafkaSourceOptions {
   readonly lowWater?: number;
   readonly commitIntervalMs?: number;
   readonly drainTimeoutMs?: number;
-  readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
   readonly leaderLostTimeoutMs?: number;
   readonly rebalanceTimeoutMs?: number;
   readonly maxBytesPerPartition?: number;
+  /** Most records taken from the client per poll. */
+  readonly pollBatch?: number;
 }
 
 /** One partition's view for `/status`. */
@@ -83,13 +86,24 @@ interface PartitionEntry {
   highWatermark: number;
 }
 
-const LEADER_LOSS = /not the leader|leader is not available|LEADER_NOT_AVAILABLE|NOT_LEADER|Connection error|ECONNREFUSED|Broker not connected|broker.*disconnected/i;
+// librdkafka's own API is reached through the RdKafka namespace (the package is CommonJS).
+const { KafkaConsumer } = RdKafka;
+type KafkaConsumer = RdConsumer;
+const E = RdKafka.CODES.ERRORS;
+
+/** Methods the client has that its type declarations omit (lib/kafka-consumer.js). */
+interface ConsumerExtras {
+  commitCb(offsets: Array<{ topic: string; partition: number; offset: number }>, cb: (error: LibrdKafkaError | null) => void): void;
+  setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
+}
+const extras = (c: KafkaConsumer): KafkaConsumer & ConsumerExtras => c as KafkaConsumer & ConsumerExtras;
 
 /**
- * Reads a consumer group's topics into one partition actor per assigned partition. Offsets are
- * resolved (kafkajs' fetch position) when records enter an actor, and committed only when the
- * actor's pipeline marks them durable; a backpressured actor pauses its partition, and records
- * that arrive while it is paused are left unresolved so kafkajs fetches them again after resume.
+ * Reads a consumer group's topics into one partition actor per assigned partition, on librdkafka's
+ * consumer: offsets are committed explicitly, only when the actor's pipeline marks them durable;
+ * a backpressured actor pauses its partition, and records fetched beyond what an actor can take
+ * are fetched again (the partition is sought back to the first one not taken). On a revoke the
+ * revoked partitions drain (finish, commit) before they are handed back to the group.
  */
 export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   const { logger, registry, role } = options;
@@ -97,14 +111,16 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   const lowWater = options.lowWater ?? Math.floor(highWater / 2);
   const entries = new Map<string, PartitionEntry>();
   const commitListeners: Array<Parameters<KafkaSource['onCommit']>[0]> = [];
-  let consumer: Consumer | undefined;
+  let consumer: KafkaConsumer | undefined;
+  /** The running poll loop, if any (resolves when it has stopped). */
+  let polling: Promise<void> | undefined;
   /** Partitions whose actor is being restarted: fetched records are left unresolved meanwhile. */
   const restarting = new Set<string>();
   /** Where the next actor of a restarted partition starts (its committed offset). */
   const restartAt = new Map<string, number>();
   /**
-   * False from the start of a disconnect: kafkajs may still hand over a batch while the consumer
-   * stops, and a partition actor created then would outlive the drain (found ticking after stop).
+   * False from the start of a disconnect: a poll in flight may still hand over records while the
+   * consumer stops, and a partition actor created then would outlive the drain.
    */
   let accepting = false;
 
@@ -128,6 +144,10 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     name: 'eventlogging_consumer_restarts_total', help: 'Consumer restarts by the supervisor, by error code.',
     labelNames: ['role', 'code'], registers: [registry],
   }));
+  const unreadable = metricOnce(registry, 'eventlogging_consumer_unreadable_records_total', () => new Counter({
+    name: 'eventlogging_consumer_unreadable_records_total', help: 'Fetches the Kafka client could not decode (corrupt record, failed decompression), skipped by the client.',
+    labelNames: ['role', 'code'], registers: [registry],
+  }));
   const groupState = metricOnce(registry, 'eventlogging_consumer_state_info', () => new Gauge({
     name: 'eventlogging_consumer_state_info', help: '1 for the current supervisor state of each consumer role.',
     labelNames: ['role', 'state'], registers: [registry],
@@ -149,7 +169,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
           return () => subscription.unsubscribe();
         }),
         pauseWhileBackpressured: fromCallback(() => {
-          consumer?.pause([{ topic, partitions: [partition] }]);
+          consumer?.pause([{ topic, partition }]);
           pausedGauge.set(labels({ topic, partition }), 1);
           pausesTotal.inc(labels({ topic, partition }));
           plog.info('partition paused: downstream is behind');
@@ -157,14 +177,17 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
             pausedGauge.set(labels({ topic, partition }), 0);
             // After a revoke the consumer may be gone; resuming then is meaningless but harmless.
             try {
-              consumer?.resume([{ topic, partitions: [partition] }]);
+              consumer?.resume([{ topic, partition }]);
             } catch { /* consumer already disconnected */ }
             plog.info('partition resumed');
           };
         }),
         commit: fromPromise<number, { offset: number }>(async ({ input }) => {
           if (!consumer) throw new Error('no consumer to commit with');
-          await consumer.commitOffsets([{ topic, partition, offset: String(input.offset) }]);
+          const c = consumer;
+          await new Promise<void>((resolve, reject) => {
+            extras(c).commitCb([{ topic, partition, offset: input.offset }], (error: LibrdKafkaError | null) => (error ? reject(classifyError(error, 'kafka')) : resolve()));
+          });
           const entry = entries.get(key(topic, partition));
           committedGauge.set(labels({ topic, partition }), input.offset);
           for (const listener of commitListeners) {
@@ -200,97 +223,197 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     pausedGauge.remove(labels(entry));
   }
 
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    supervisor.send({ type: 'batch.fetched' });
-    const { topic, partition } = batch;
-    const first = batch.messages[0];
-    if (!first) return;
-    // A partition being restarted takes nothing, and a batch fetched before its seek is stale.
-    if (!accepting || restarting.has(key(topic, partition)) || !isRunning() || isStale()) return;
-    let entry = entries.get(key(topic, partition));
+  /** Hands one partition's fetched records to its actor; returns the first offset not taken, if any. */
+  function dispatch(topic: string, partition: number, messages: readonly Message[]): number | undefined {
+    const k = key(topic, partition);
+    // A partition being restarted takes nothing; its seek refetches.
+    if (!accepting || restarting.has(k)) return undefined;
+    const first = messages[0]!;
+    let entry = entries.get(k);
     if (!entry) {
-      const k = key(topic, partition);
-      entry = createEntry(topic, partition, restartAt.get(k) ?? Number(first.offset));
+      entry = createEntry(topic, partition, restartAt.get(k) ?? first.offset);
       restartAt.delete(k);
-      entries.set(key(topic, partition), entry);
+      entries.set(k, entry);
     }
-    entry.highWatermark = Number(batch.highWatermark);
     const snapshot = entry.actor.getSnapshot();
-    // A paused or draining actor takes nothing: the records stay unresolved and are fetched again.
-    if (snapshot.status !== 'active' || partitionStateName(snapshot.value) !== 'flowing') return;
+    // A paused or draining actor takes nothing: the records are fetched again after a seek.
+    if (snapshot.status !== 'active' || partitionStateName(snapshot.value) !== 'flowing') {
+      const next = messages.find((m) => m.offset >= entry.expectedNext);
+      return next?.offset;
+    }
     const ctx0 = snapshot.context;
-    // Take no more than the actor has room for; the rest stays unresolved and is fetched again
-    // after the partition resumes, so memory is bounded by the high-water mark, not the batch.
+    // Take no more than the actor has room for; the rest is fetched again after the partition
+    // resumes, so memory is bounded by the high-water mark, not the fetch.
     const room = ctx0.highWater - (ctx0.received - ctx0.completed);
     let accepted = 0;
     let lastOffset = -1;
-    // isRunning() and isStale() are asked once, above: the loop below runs without yielding, so
-    // neither can change inside it, and asking per record cost 2 % of the consumer's CPU.
-    for (const message of batch.messages) {
-      if (accepted >= room) break;
-      const offset = Number(message.offset);
-      // Records before the expected offset were already taken (a refetch after a rebalance).
+    let notTaken: number | undefined;
+    for (const message of messages) {
+      const offset = message.offset;
+      // Records before the expected offset were already taken (a refetch after a seek).
       if (offset < entry.expectedNext) continue;
-      entry.subject.next({ topic, partition, offset, value: message.value, timestamp: Number(message.timestamp) });
+      if (accepted >= room) {
+        notTaken = offset;
+        break;
+      }
+      entry.subject.next({ topic, partition, offset, value: message.value, timestamp: message.timestamp ?? 0 });
       entry.expectedNext = offset + 1;
       lastOffset = offset;
       accepted += 1;
     }
     if (lastOffset >= 0) {
-      resolveOffset(String(lastOffset));
+      const high = consumer?.getWatermarkOffsets(topic, partition).highOffset;
+      if (high !== undefined && high >= 0) entry.highWatermark = high;
+      else entry.highWatermark = Math.max(entry.highWatermark, lastOffset + 1);
       entry.actor.send({ type: 'records.received', count: accepted, lastOffset });
     }
-    await heartbeat();
+    return notTaken;
   }
 
-  function observe(level: string, message: string): void {
-    if ((level === 'error' || level === 'warn') && LEADER_LOSS.test(message)) {
-      supervisor.send({ type: 'leader.lost', message });
+  /** Splits a poll's records by partition (they arrive grouped, in offset order within each). */
+  function deliver(messages: readonly Message[]): void {
+    let start = 0;
+    for (let i = 1; i <= messages.length; i++) {
+      const m = messages[start]!;
+      const n = messages[i];
+      if (n !== undefined && n.topic === m.topic && n.partition === m.partition) continue;
+      const notTaken = dispatch(m.topic, m.partition, start === 0 && i === messages.length ? messages : messages.slice(start, i));
+      if (notTaken !== undefined) seek(m.topic, m.partition, notTaken);
+      start = i;
     }
+  }
+
+  function seek(topic: string, partition: number, offset: number): void {
+    consumer?.seek({ topic, partition, offset }, 0, (error: LibrdKafkaError | null) => {
+      if (error) logger.warn({ topic, partition, offset, err: error }, 'seek failed; the partition restarts from its committed offset at the next rebalance');
+    });
+  }
+
+  /** Polls until stopped; errors of the client arrive as data (classified), never as throws. */
+  function pollLoop(c: KafkaConsumer): Promise<void> {
+    const batchSize = options.pollBatch ?? 2000;
+    return new Promise<void>((resolve) => {
+      const next = (): void => {
+        if (consumer !== c) return resolve();
+        c.consume(batchSize, (error: LibrdKafkaError | null, messages: Message[]) => {
+          if (consumer !== c) return resolve();
+          if (error) {
+            onClientError(error, 'poll');
+          } else if (messages.length > 0) {
+            supervisor.send({ type: 'batch.fetched' });
+            deliver(messages);
+          }
+          // Yield to timers and I/O between polls: actors commit and pipelines produce meanwhile.
+          setImmediate(next);
+        });
+      };
+      next();
+    });
+  }
+
+  /**
+   * Every error the client reports, classified from its code: an authentication or authorisation
+   * refusal fails the group (retrying with the same credentials only locks accounts), a lost
+   * broker or leader is the leader-lost state, an unreadable record is counted (the client has
+   * skipped it), a fatal client error restarts the consumer.
+   */
+  function onClientError(reported: LibrdKafkaError, where: 'poll' | 'client'): void {
+    const error = withCode(reported);
+    if (error.code === E.ERR__TIMED_OUT || error.code === E.ERR__PARTITION_EOF) return;
+    const classified = classifyError(error, 'kafka');
+    logger.warn({ code: classified.code, kafkaCode: error.code, where }, `Kafka consumer: ${error.message}`);
+    if (classified.code === 'EL_KAFKA_AUTH') {
+      supervisor.send({ type: 'group.crashed', error: authFailure(classified) });
+    } else if (classified.code === 'EL_KAFKA_RECORD_UNREADABLE') {
+      unreadable.inc({ role, code: String(error.code) });
+    } else if (error.isFatal) {
+      supervisor.send({ type: 'group.crashed', error: classified });
+    } else if (classified.flags.leaderLoss || error.code === E.ERR__TRANSPORT || error.code === E.ERR__ALL_BROKERS_DOWN) {
+      supervisor.send({ type: 'leader.lost', message: error.message });
+    }
+  }
+
+  function authFailure(error: ElError): ElError {
+    return new ElError('EL_KAFKA_AUTH', `Kafka refused ${describeEndpoint(options.endpoint)}: ${error.message}`, { cause: error });
+  }
+
+  /** Revoked partitions drain (finish, commit) before the group may hand them to another member. */
+  function onRebalance(c: KafkaConsumer, error: LibrdKafkaError | undefined, assignment: TopicPartition[]): void {
+    if (error?.code === E.ERR__ASSIGN_PARTITIONS) {
+      const assigned = new Set(assignment.map((tp) => key(tp.topic, tp.partition)));
+      for (const k of [...restartAt.keys()]) if (!assigned.has(k)) restartAt.delete(k);
+      c.assign(assignment);
+      supervisor.send({ type: 'group.joined' });
+      return;
+    }
+    supervisor.send({ type: 'group.rebalancing' });
+    const revoked = [...entries.values()].filter((e) => assignment.some((tp) => tp.topic === e.topic && tp.partition === e.partition));
+    for (const entry of revoked) logger.info({ topic: entry.topic, partition: entry.partition }, 'partition revoked: draining');
+    const unassign = (): void => {
+      try {
+        c.unassign();
+      } catch { /* the consumer is already closed */ }
+    };
+    // While disconnecting, every partition has drained already and the close waits on this call.
+    if (consumer !== c || revoked.length === 0) unassign();
+    else void Promise.all(revoked.map(drainEntry)).finally(unassign);
   }
 
   async function connect(): Promise<void> {
-    const kafka = options.kafka(observe);
-    const c = kafka.consumer({
-      groupId: options.group,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3000,
-      // Also how long kafkajs sleeps when every partition it fetches is paused: a resumed
-      // partition waits up to this long for its next fetch, so keep it short.
-      maxWaitTimeInMs: 200,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-      // The supervisor owns restarts: kafkajs' own restart loop is a known source of stuck consumers.
-      retry: { retries: 5, initialRetryTime: 300, restartOnFailure: async () => false },
-    });
-    consumer = c;
-    c.on(c.events.GROUP_JOIN, (event) => {
-      const assigned = new Set<string>();
-      for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
-        for (const p of partitions) assigned.add(key(topic, p));
-      }
-      for (const k of [...restartAt.keys()]) if (!assigned.has(k)) restartAt.delete(k);
-      for (const entry of [...entries.values()]) {
-        if (!assigned.has(key(entry.topic, entry.partition))) {
-          logger.info({ topic: entry.topic, partition: entry.partition }, 'partition revoked: draining');
-          void drainEntry(entry);
+    const c = new KafkaConsumer(...splitConfig({
+      ...clientConfig({ ...options.endpoint }),
+      'group.id': options.group,
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+      'auto.offset.reset': options.fromBeginning ?? true ? 'earliest' : 'latest',
+      'session.timeout.ms': options.sessionTimeoutMs ?? 30_000,
+      'heartbeat.interval.ms': 3000,
+      'max.partition.fetch.bytes': options.maxBytesPerPartition ?? 1_048_576,
+      // A resumed partition's next fetch should not wait long behind paused ones.
+      'fetch.wait.max.ms': 200,
+      'queued.max.messages.kbytes': 32_768,
+      'socket.keepalive.enable': true,
+      // A subscribed topic that does not exist yet (valid-mixed before the first event) is
+      // picked up at the next metadata refresh: every 5 minutes by default, 10 s here.
+      'topic.metadata.refresh.interval.ms': 10_000,
+      // The client calls it with the consumer as `this`.
+      rebalance_cb: function (this: KafkaConsumer, error: LibrdKafkaError | undefined, assignment: TopicPartition[]) {
+        onRebalance(this, error, assignment);
+      } as unknown as boolean,
+      event_cb: true,
+      ...options.endpoint.client?.properties,
+    }));
+    c.on('event.log', (event) => logLibrdkafka(logger, event));
+    c.setDefaultConsumeTimeout(100);
+    extras(c).setDefaultIsTimeoutOnlyForFirstMessage(true);
+    await new Promise<void>((resolve, reject) => {
+      // An authentication refusal arrives as a client error while connect() is still waiting on
+      // metadata; fail at once instead of after the connect timeout.
+      const early = (error: LibrdKafkaError): void => {
+        const classified = classifyError(withCode(error), 'kafka');
+        if (classified.code === 'EL_KAFKA_AUTH') {
+          c.removeListener('event.error', early);
+          try { c.disconnect(() => undefined); } catch { /* never connected */ }
+          reject(authFailure(classified));
         }
-      }
-      supervisor.send({ type: 'group.joined' });
+      };
+      c.on('event.error', early);
+      c.connect({ timeout: 10_000 }, (error: LibrdKafkaError | null) => {
+        c.removeListener('event.error', early);
+        if (error) {
+          // A client that never connected throws on disconnect.
+          try { c.disconnect(() => undefined); } catch { /* never connected */ }
+          reject(classifyError(error, 'kafka'));
+          return;
+        }
+        resolve();
+      });
     });
-    c.on(c.events.REBALANCING, () => supervisor.send({ type: 'group.rebalancing' }));
-    c.on(c.events.CRASH, (event) => {
-      supervisor.send({ type: 'group.crashed', error: classifyError(event.payload.error, 'kafka') });
-    });
-    await c.connect();
-    for (const topic of options.topics) await c.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    c.on('event.error', (error: LibrdKafkaError) => onClientError(error, 'client'));
+    c.subscribe([...options.topics]);
+    consumer = c;
     accepting = true;
-    await c.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-      eachBatch,
-    });
+    polling = pollLoop(c);
   }
 
   async function drainAll(): Promise<void> {
@@ -308,7 +431,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       const from = committed >= 0 ? committed : entry.startOffset;
       restartAt.set(k, from);
       // Records the old actor had taken but not made durable are fetched again from here.
-      consumer?.seek({ topic, partition, offset: String(from) });
+      seek(topic, partition, from);
       logger.warn({ topic, partition, from }, 'partition actor restarted: fetching again from the committed offset');
       return true;
     } finally {
@@ -323,7 +446,9 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     await drainAll();
     const c = consumer;
     consumer = undefined;
-    await c?.disconnect().catch(() => undefined);
+    await polling;
+    polling = undefined;
+    if (c?.isConnected()) await new Promise<void>((resolve) => c.disconnect(() => resolve()));
   }
 
   const supervisor = createActor(consumerGroupMachine.provide({
@@ -353,6 +478,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     next: (snapshot) => {
       const state = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0] ?? 'unknown';
       if (state !== lastState) {
+        if (state === 'failed' && snapshot.context.lastError?.code === 'EL_KAFKA_AUTH') authFailures(registry).inc({ role, client: 'consumer' });
         if (lastState) groupState.set({ role, state: lastState }, 0);
         groupState.set({ role, state }, 1);
         logger.info({ state, lastError: snapshot.context.lastError }, `consumer group ${options.group}: ${state}`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import {
   auditEvent, bucketLength, compareAudit, countInto,
@@ -17,7 +17,7 @@ type Counts = Map<string, { key: AuditKey; n: number }>;
 
 /** Inputs of {@link runAudit}. */
 export interface AuditOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaJS.Kafka;
   readonly topic: string;
   readonly connection: Pick<Connection, 'query'>;
   readonly sinceMs: number;
@@ -75,7 +75,9 @@ async function countTopic(options: AuditOptions, range: { since: string; until: 
   if (pending.size === 0) return { counts, read, skipped };
 
   // A throwaway group that never commits: the audit must not move anyone's offsets.
-  const consumer = kafka.consumer({ groupId: `eventlogging-audit-${randomUUID()}`, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId: `eventlogging-audit-${randomUUID()}`, allowAutoTopicCreation: false, fromBeginning: true, autoCommit: false },
+  });
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => { finish = resolve; });
   let timer: NodeJS.Timeout | undefined;
@@ -84,9 +86,10 @@ async function countTopic(options: AuditOptions, range: { since: string; until: 
   });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [topic] });
+    // Seeks before the group assigns the partitions are kept and applied at the assignment.
+    for (const [partition, window] of pending) consumer.seek({ topic, partition, offset: String(window.start) });
     await consumer.run({
-      autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         const window = pending.get(partition);
         if (!window) return;
@@ -111,7 +114,6 @@ async function countTopic(options: AuditOptions, range: { since: string; until: 
         }
       },
     });
-    for (const [partition, window] of pending) consumer.seek({ topic, partition, offset: String(window.start) });
     await Promise.race([finished, timedOut]);
   } finally {
     clearTimeout(timer);

@@ -5,13 +5,28 @@
  * `execute` and only while the group has no live member (a live consumer would overwrite the
  * reset with its next commit).
  */
-import type { Kafka } from 'kafkajs';
+import { RdKafka, type KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import { computeOffsetTargets, eventDt, partitionLag, type OffsetTargetSpec, type PartitionOffsets } from '../domain/offset-targets.js';
+import { commitGroupOffsets } from '../kafka/kafka-admin.js';
+import { createKafka, type KafkaEndpoint } from '../kafka/kafka-client.js';
+import { classifyError } from '../supervision/classify-error.js';
 import { readAtOffsets } from './read-at-offsets.js';
 
 /** Group states in which no consumer holds partitions, so offsets may be reset. */
 const IDLE_STATES = new Set(['Empty', 'Dead']);
+
+/** The coordinator's names of group states (what `kafka-consumer-groups --describe` prints). */
+const S = RdKafka.ConsumerGroupStates;
+const STATE_NAMES: Readonly<Record<number, string>> = {
+  [S.UNKNOWN]: 'Unknown',
+  [S.PREPARING_REBALANCE]: 'PreparingRebalance',
+  [S.COMPLETING_REBALANCE]: 'CompletingRebalance',
+  [S.STABLE]: 'Stable',
+  [S.DEAD]: 'Dead',
+  [S.EMPTY]: 'Empty',
+};
 
 /** The group as the coordinator describes it. */
 export interface GroupState {
@@ -49,8 +64,8 @@ export interface OffsetsReport {
   readonly partitions: readonly PartitionReport[];
 }
 
-/** Throws `EL_CONFIG_INVALID` when the topic does not exist (kafkajs would retry for a long while, then fail obscurely). */
-export async function assertTopicExists(kafka: Kafka, topic: string): Promise<void> {
+/** Throws `EL_CONFIG_INVALID` when the topic does not exist (reading it would only time out, obscurely). */
+export async function assertTopicExists(kafka: KafkaJS.Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -60,21 +75,23 @@ export async function assertTopicExists(kafka: Kafka, topic: string): Promise<vo
   }
 }
 
-/** Describes the consumer group (state and member count). */
-export async function describeGroup(kafka: Kafka, group: string): Promise<GroupState> {
+/** Describes the consumer group (state and member count); a group the coordinator does not know is `Dead`. */
+export async function describeGroup(kafka: KafkaJS.Kafka, group: string): Promise<GroupState> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([group]);
     const g = groups[0];
-    return { state: g?.state ?? 'Dead', members: g?.members.length ?? 0 };
+    if (g === undefined || g.error?.code === RdKafka.CODES.ERRORS.ERR_GROUP_ID_NOT_FOUND) return { state: 'Dead', members: 0 };
+    if (g.error) throw classifyError(g.error, 'kafka');
+    return { state: STATE_NAMES[g.state] ?? 'Unknown', members: g.members.length };
   } finally {
     await admin.disconnect();
   }
 }
 
 /** Committed offsets and log edges of every partition of `topic` for `group`. */
-export async function fetchPartitionOffsets(kafka: Kafka, group: string, topic: string): Promise<PartitionOffsets[]> {
+export async function fetchPartitionOffsets(kafka: KafkaJS.Kafka, group: string, topic: string): Promise<PartitionOffsets[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -82,7 +99,8 @@ export async function fetchPartitionOffsets(kafka: Kafka, group: string, topic: 
       admin.fetchTopicOffsets(topic),
       admin.fetchOffsets({ groupId: group, topics: [topic] }),
     ]);
-    const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    // Partitions without a commit are absent, or carry a negative offset (librdkafka's "invalid").
+    const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(-1, Number(p.offset))]));
     return edges.map((e) => ({ partition: e.partition, committed: byPartition.get(e.partition) ?? -1, low: Number(e.low), high: Number(e.high) }))
       .sort((a, b) => a.partition - b.partition);
   } finally {
@@ -90,8 +108,8 @@ export async function fetchPartitionOffsets(kafka: Kafka, group: string, topic: 
   }
 }
 
-/** The broker's first offset at or after `timestampMs`, per partition (-1 where there is none). */
-export async function offsetsForTimestamp(kafka: Kafka, topic: string, timestampMs: number): Promise<Map<number, number>> {
+/** The broker's first offset at or after `timestampMs`, per partition (the log end where there is none). */
+export async function offsetsForTimestamp(kafka: KafkaJS.Kafka, topic: string, timestampMs: number): Promise<Map<number, number>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -104,7 +122,9 @@ export async function offsetsForTimestamp(kafka: Kafka, topic: string, timestamp
 
 /** What {@link runOffsets} needs. */
 export interface OffsetsRequest {
-  readonly kafka: Kafka;
+  /** The cluster (the commit of a reset needs its own client, so the endpoint, not a client). */
+  readonly endpoint: KafkaEndpoint;
+  readonly logger: Logger;
   readonly group: string;
   readonly topic: string;
   /** Absent: show. */
@@ -113,7 +133,7 @@ export interface OffsetsRequest {
   readonly peekTimeoutMs?: number;
 }
 
-async function withDts(kafka: Kafka, topic: string, rows: Array<Omit<PartitionReport, 'dt'>>, timeoutMs: number | undefined): Promise<PartitionReport[]> {
+async function withDts(kafka: KafkaJS.Kafka, topic: string, rows: Array<Omit<PartitionReport, 'dt'>>, timeoutMs: number | undefined): Promise<PartitionReport[]> {
   const messages = await readAtOffsets(kafka, topic, rows.map((r) => ({ partition: r.partition, offset: r.target, high: r.logEnd })), timeoutMs);
   return rows.map((r) => {
     const m = messages.get(r.partition);
@@ -126,7 +146,8 @@ async function withDts(kafka: Kafka, topic: string, rows: Array<Omit<PartitionRe
  * group has live members is refused (`refused: true`, nothing read or committed).
  */
 export async function runOffsets(request: OffsetsRequest): Promise<OffsetsReport> {
-  const { kafka, group, topic, reset } = request;
+  const { endpoint, logger, group, topic, reset } = request;
+  const kafka = createKafka(endpoint, logger);
   await assertTopicExists(kafka, topic);
   const groupState = await describeGroup(kafka, group);
   const base = { group, topic, state: groupState.state, members: groupState.members };
@@ -150,13 +171,7 @@ export async function runOffsets(request: OffsetsRequest): Promise<OffsetsReport
   if (live) return { action: 'reset', ...base, executed: false, refused: true, partitions: rows.map((r) => ({ ...r, dt: null })) };
   const report = await withDts(kafka, topic, rows, request.peekTimeoutMs);
   if (!reset.execute || targets.length === 0) return { action: 'reset', ...base, executed: false, refused: false, partitions: report };
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({ groupId: group, topic, partitions: targets.map((t) => ({ partition: t.partition, offset: String(t.target) })) });
-  } finally {
-    await admin.disconnect();
-  }
+  await commitGroupOffsets(endpoint, group, targets.map((t) => ({ topic, partition: t.partition, offset: t.target })), logger);
   // Read the commits back, as the runbook script did, so the operator sees what the broker holds.
   const after = new Map((await fetchPartitionOffsets(kafka, group, topic)).map((p) => [p.partition, p]));
   return {

@@ -3,7 +3,7 @@
  * `kafkacat -p P -o O -c 1` before committing a reset, to see which `dt` an offset stands for.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 
 /** One message read back: its offset (the first at or after the asked one) and value. */
 export interface MessageAt {
@@ -18,7 +18,7 @@ export interface MessageAt {
  * nothing and is deleted afterwards, so the group being reset is never touched.
  */
 export async function readAtOffsets(
-  kafka: Kafka,
+  kafka: KafkaJS.Kafka,
   topic: string,
   wanted: ReadonlyArray<{ readonly partition: number; readonly offset: number; readonly high: number }>,
   timeoutMs = 15_000,
@@ -27,15 +27,18 @@ export async function readAtOffsets(
   const todo = new Map(wanted.filter((w) => w.offset < w.high).map((w) => [w.partition, w.offset]));
   if (todo.size === 0) return found;
   const groupId = `eventlogging-peek-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, fromBeginning: true, autoCommit: false },
+  });
   let done!: () => void;
   const allFound = new Promise<void>((resolve) => { done = resolve; });
   let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [topic] });
+    // Seeks before the group assigns the partitions are kept and applied at the assignment.
+    for (const [partition, offset] of todo) consumer.seek({ topic, partition, offset: String(offset) });
     await consumer.run({
-      autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch }) => {
         const from = todo.get(batch.partition);
@@ -51,7 +54,6 @@ export async function readAtOffsets(
         if (found.size === todo.size) done();
       },
     });
-    for (const [partition, offset] of todo) consumer.seek({ topic, partition, offset: String(offset) });
     await Promise.race([allFound, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
   } finally {
     clearTimeout(timer);

@@ -7,7 +7,7 @@
  * EventError with code `replay`.
  */
 import { createInterface } from 'node:readline';
-import type { Kafka } from 'kafkajs';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { EventCapsule } from '../domain/capsule.js';
 import type { EventErrorInput, MessageSource } from '../domain/event-error.js';
 import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
@@ -160,7 +160,7 @@ export async function replayStream(deps: ReplayDeps, input: NodeJS.ReadableStrea
  * Offsets are committed after each batch is written, so an interrupted replay resumes where it
  * stopped, and running it again replays only what arrived since.
  */
-export async function replayKafka(deps: ReplayDeps, kafka: Kafka, topics: readonly string[], group: string, signal?: AbortSignal): Promise<ReplaySummary> {
+export async function replayKafka(deps: ReplayDeps, kafka: KafkaJS.Kafka, topics: readonly string[], group: string, signal?: AbortSignal): Promise<ReplaySummary> {
   const batcher = createBatcher(deps);
   const remaining = new Map<string, { topic: string; partition: number; end: number }>();
   const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -169,6 +169,7 @@ export async function replayKafka(deps: ReplayDeps, kafka: Kafka, topics: readon
   try {
     for (const topic of topics) {
       const [edges, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+      // Partitions without a commit are absent, or carry a negative offset: they start at the log start.
       const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       for (const e of edges) {
         const start = Math.max(at.get(e.partition) ?? -1, Number(e.low));
@@ -180,7 +181,11 @@ export async function replayKafka(deps: ReplayDeps, kafka: Kafka, topics: readon
   }
   if (remaining.size === 0 || signal?.aborted) return { ...batcher.counts };
 
-  const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, fromBeginning: true, autoCommit: false },
+    // Up to one write's worth of EventErrors per batch: each batch is written, then committed.
+    'js.consumer.max.batch.size': deps.batchSize ?? 500,
+  });
   let finish!: () => void;
   let fail!: (error: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject; });
@@ -188,9 +193,8 @@ export async function replayKafka(deps: ReplayDeps, kafka: Kafka, topics: readon
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await consumer.connect();
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: [...topics] });
     await consumer.run({
-      autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
         try {

@@ -4,7 +4,7 @@
  * per error. The filter and the line format are pure; {@link followErrors} is the Kafka side.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 
 /** Which errors to show. */
 export interface ErrorFilter {
@@ -63,7 +63,7 @@ export function formatErrorLine(error: ErrorView, rawWidth = 120): string {
 
 /** What {@link followErrors} needs. */
 export interface FollowOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaJS.Kafka;
   readonly topic: string;
   readonly filter: ErrorFilter;
   /** Start at the oldest error the broker holds (default: only new errors). */
@@ -85,15 +85,16 @@ export async function followErrors(options: FollowOptions): Promise<number> {
   let seen = 0;
   if (max === 0 || signal.aborted) return 0;
   const groupId = `eventlogging-tail-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, fromBeginning: options.fromBeginning, autoCommit: false },
+  });
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => { stop = resolve; });
   signal.addEventListener('abort', stop, { once: true });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+    await consumer.subscribe({ topics: [topic] });
     await consumer.run({
-      autoCommit: false,
       eachMessage: async ({ message }) => {
         if (max !== undefined && seen >= max) return;
         const value = message.value?.toString('utf8') ?? '';

@@ -1,7 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Logger } from 'pino';
 import type { EndpointUri } from '../domain/uri.js';
-import { createKafka } from '../kafka/kafka-client.js';
 import { createKafkaSink, type KafkaSink } from '../kafka/kafka-producer.js';
 
 /** Somewhere JSON events are written durably: a Kafka topic (template), stdout, or a file. */
@@ -24,7 +23,7 @@ function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
  */
 export async function openEventOutput(uri: EndpointUri, options: { logger: Logger; clientId: string; stdout?: NodeJS.WritableStream }): Promise<EventOutput> {
   if (uri.kind === 'kafka-writer') {
-    const sink: KafkaSink = await createKafkaSink({ kafka: createKafka({ brokers: uri.brokers, clientId: options.clientId, logger: options.logger }), logger: options.logger });
+    const sink: KafkaSink = await createKafkaSink({ endpoint: { brokers: uri.brokers, clientId: options.clientId, client: uri.client }, logger: options.logger });
     return {
       write: (events) => sink.send(events.map((e) => ({ topic: uri.topic.replace('{schema}', e.schema ?? 'unknown'), value: e.json }))),
       connected: () => sink.connected(),

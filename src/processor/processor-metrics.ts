@@ -11,10 +11,8 @@ export interface ProcessorMetrics {
   produced(messages: number, seconds: number): void;
   /** One failed produce attempt (it is retried). */
   produceFailed(): void;
-  /** A producer thread died (its batches are retried; the next send starts a new one). */
-  producerThreadLost(): void;
-  /** The producer sent `messages` again on its own after `code` (a leader moved, a broker was lost). */
-  producerRetried(code: ErrorCode, messages: number): void;
+  /** The Kafka client sent `requests` produce requests again on its own (a leader moved, a broker was lost). */
+  producerRetried(requests: number): void;
 }
 
 /**
@@ -56,8 +54,7 @@ function pendingFor(byKey: Map<string, Pending>, key: string, labels: () => Reco
  * `eventlogging_processor_produced_messages_total{role}`,
  * `eventlogging_processor_produce_failures_total{role}`,
  * `eventlogging_processor_produce_seconds{role}`,
- * `eventlogging_processor_producer_thread_exits_total{role}`,
- * `eventlogging_processor_produce_retried_messages_total{role, code}`.
+ * `eventlogging_processor_produce_retried_requests_total{role}`.
  * Labels stay bounded: `schema` is a compiled schema's name, else `unknown`; `code` is from the
  * closed list, else `EL_INTERNAL`.
  */
@@ -85,14 +82,10 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     name: 'eventlogging_processor_produce_seconds', help: 'Time from sending a produce batch to its acknowledgement.',
     labelNames: ['role'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
   }));
-  const threadExits = metricOnce(registry, 'eventlogging_processor_producer_thread_exits_total', () => new Counter({
-    name: 'eventlogging_processor_producer_thread_exits_total', help: 'Producer threads that died; their batches were retried and a new thread started.',
+  const retried = metricOnce(registry, 'eventlogging_processor_produce_retried_requests_total', () => new Counter({
+    name: 'eventlogging_processor_produce_retried_requests_total',
+    help: 'Produce requests the Kafka client sent again on its own (a leader moved, a broker was lost); idempotence keeps them from duplicating records.',
     labelNames: ['role'], registers: [registry],
-  }));
-  const retried = metricOnce(registry, 'eventlogging_processor_produce_retried_messages_total', () => new Counter({
-    name: 'eventlogging_processor_produce_retried_messages_total',
-    help: 'Messages the producer sent again on its own, by the error that failed their partition (a leader moved, a broker was lost).',
-    labelNames: ['role', 'code'], registers: [registry],
   }));
   let rawPending = 0;
   const validPending = new Map<string, Pending>();
@@ -134,11 +127,8 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     produceFailed() {
       produceFailures.inc({ role });
     },
-    producerThreadLost() {
-      threadExits.inc({ role });
-    },
-    producerRetried(code, messages) {
-      retried.inc({ role, code: code in ERROR_CODES ? code : 'EL_INTERNAL' }, messages);
+    producerRetried(requests) {
+      retried.inc({ role }, requests);
     },
   };
 }

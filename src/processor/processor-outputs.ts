@@ -7,13 +7,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { ElError, type ErrorCode } from '../domain/errors.js';
+import { ElError } from '../domain/errors.js';
 import type { ProcessorConfig } from '../domain/role-config.js';
 import type { EndpointUri } from '../domain/uri.js';
-import { createFrameProducer } from '../kafka/frame-producer.js';
-import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
-import { packFrame } from '../kafka/produce-frame.js';
-import { createThreadedKafkaSink } from '../kafka/producer-thread.js';
+import type { KafkaEndpoint } from '../kafka/kafka-client.js';
+import { createKafkaSink, type KafkaSink, type OutMessage } from '../kafka/kafka-producer.js';
 import type { RouteOutput, RoutedMessage } from '../streams/route.js';
 
 /** The route plan of a processor: which outputs take valid capsules, and which takes EventErrors. */
@@ -73,17 +71,10 @@ export interface OutputDeps {
   readonly clientId: string;
   /** Standard output, for `stdout://`. */
   readonly stdout: NodeJS.WritableStream;
-  /** Replaces kafkajs for Kafka outputs (tests): returns a connected sink for a broker list. */
-  readonly connectKafka?: (brokers: readonly string[]) => Promise<KafkaSink>;
-  /**
-   * Run each Kafka producer in a worker thread (default true): record-batch encoding then uses
-   * another core. False keeps it on the calling thread.
-   */
-  readonly producerThread?: boolean;
-  /** Told when a producer thread dies (see `createThreadedKafkaSink`). */
-  readonly onProducerThreadLost?: () => void;
-  /** Told when a Kafka producer sends messages again on its own (see `createFrameProducer`). */
-  readonly onProducerRetry?: (code: ErrorCode, messages: number) => void;
+  /** Replaces the Kafka producer for Kafka outputs (tests): returns a connected sink for an endpoint. */
+  readonly connectKafka?: (endpoint: KafkaEndpoint) => Promise<KafkaSink>;
+  /** Told of produce requests the Kafka client sent again on its own. */
+  readonly onProducerRetry?: (requests: number) => void;
 }
 
 interface StreamTarget {
@@ -99,51 +90,6 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
 }
 
 /**
- * Value bytes per produce request. The broker refuses a record batch over `message.max.bytes`
- * (1 MiB by default) with a non-retryable error, which `produce` would retry forever: keep well
- * under it, whatever the batch size in records.
- */
-export const MAX_REQUEST_BYTES = 900 * 1024;
-
-/** Sends in requests of at most {@link MAX_REQUEST_BYTES} of values (one oversized message alone). */
-async function sendChunked(sink: KafkaSink, messages: readonly OutMessage[]): Promise<void> {
-  let bytes = 0;
-  let start = 0;
-  const sends: Promise<void>[] = [];
-  // A capsule goes to its schema topic and to valid-mixed as one shared string: measure it once.
-  let lastValue: string | undefined;
-  let valueBytes = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
-    if (m.value !== lastValue) {
-      valueBytes = Buffer.byteLength(m.value);
-      lastValue = m.value;
-    }
-    const size = valueBytes + (m.key?.length ?? 0) + 64;
-    if (bytes + size > MAX_REQUEST_BYTES && i > start) {
-      sends.push(sink.send(messages.slice(start, i)));
-      start = i;
-      bytes = 0;
-    }
-    bytes += size;
-  }
-  sends.push(sink.send(start === 0 ? messages : messages.slice(start)));
-  await Promise.all(sends);
-}
-
-/** The frame producer on the calling thread, behind the same `KafkaSink` face as the threaded one. */
-async function inThreadSink(brokers: readonly string[], deps: OutputDeps): Promise<KafkaSink> {
-  const producer = await createFrameProducer({
-    brokers, clientId: deps.clientId, logger: deps.logger, ...(deps.onProducerRetry && { onRetry: deps.onProducerRetry }),
-  });
-  return {
-    send: (messages) => (messages.length === 0 ? Promise.resolve() : producer.send(packFrame(messages))),
-    connected: () => producer.connected(),
-    close: () => producer.close(),
-  };
-}
-
-/**
  * Opens every endpoint of a plan and returns one writer for them all. Kafka producers connect
  * here (rejecting with a classified error when the brokers are unreachable; the caller retries).
  */
@@ -151,20 +97,17 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
   const streams = new Map<number, StreamTarget>();
   const kafkaByIndex = new Map<number, KafkaSink>();
   const sinksByBrokers = new Map<string, KafkaSink>();
-  const connect = deps.connectKafka ?? (async (brokers: readonly string[]) => (deps.producerThread ?? true)
-    ? createThreadedKafkaSink({
-      brokers, clientId: deps.clientId, logger: deps.logger,
-      ...(deps.onProducerThreadLost && { onThreadLost: () => deps.onProducerThreadLost?.() }),
-      ...(deps.onProducerRetry && { onRetry: deps.onProducerRetry }),
-    })
-    : inThreadSink(brokers, deps));
+  const connect = deps.connectKafka ?? ((endpoint: KafkaEndpoint) => createKafkaSink({
+    endpoint, logger: deps.logger, ...(deps.onProducerRetry && { onRetriedRequests: deps.onProducerRetry }),
+  }));
   try {
     for (const [index, uri] of plan.endpoints.entries()) {
       if (uri.kind === 'kafka-writer') {
-        const key = [...uri.brokers].sort().join(',');
+        // Outputs on one cluster with the same client options share one producer.
+        const key = JSON.stringify([[...uri.brokers].sort(), uri.client]);
         let sink = sinksByBrokers.get(key);
         if (sink === undefined) {
-          sink = await connect(uri.brokers);
+          sink = await connect({ brokers: uri.brokers, clientId: deps.clientId, client: uri.client });
           sinksByBrokers.set(key, sink);
         }
         kafkaByIndex.set(index, sink);
@@ -189,7 +132,7 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
     async send(messages: readonly OutMessage[]) {
       if (messages.length === 0) return;
       // The common production case: every output on one cluster.
-      if (onlySink !== undefined) return sendChunked(onlySink, messages);
+      if (onlySink !== undefined) return onlySink.send(messages);
       const lines = new Map<NodeJS.WritableStream, string[]>();
       const perSink = new Map<KafkaSink, OutMessage[]>();
       for (const m of messages) {
@@ -209,7 +152,7 @@ export async function openProcessorOutputs(plan: RoutePlan, deps: OutputDeps): P
       }
       await Promise.all([
         ...[...lines].map(([stream, l]) => write(stream, `${l.join('\n')}\n`)),
-        ...[...perSink].map(([sink, list]) => sendChunked(sink, list)),
+        ...[...perSink].map(([sink, list]) => sink.send(list)),
       ]);
     },
     connected: () => [...sinksByBrokers.values()].every((s) => s.connected()),

@@ -2,7 +2,7 @@ import type { ProcessorConfig, RoleSpec } from '../domain/role-config.js';
 import { ElError } from '../domain/errors.js';
 import type { KafkaReaderUri } from '../domain/uri.js';
 import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../daemon/role.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { authFailures } from '../kafka/kafka-client.js';
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import type { KafkaSink } from '../kafka/kafka-producer.js';
 import { createProcessorCore, type ProcessorCore, type ProcessorCoreOptions } from './processor-core.js';
@@ -12,16 +12,13 @@ import { createProcessorPipeline } from './processor-pipeline.js';
 
 /** Tuning and test seams of a processor role; the defaults are what production uses. */
 export interface ProcessorRoleOptions extends ProcessorCoreOptions {
-  /** Replaces kafkajs producers for Kafka outputs (tests). */
+  /** Replaces the Kafka producers of Kafka outputs (tests). */
   readonly connectKafka?: OutputDeps['connectKafka'];
-  /** Producers in a worker thread (default true; see `openProcessorOutputs`). */
-  readonly producerThread?: boolean;
   /** Where `stdout://` outputs write (default: process.stdout). */
   readonly stdout?: NodeJS.WritableStream;
   readonly commitIntervalMs?: number;
   readonly lingerMs?: number;
   readonly maxBatch?: number;
-  readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
   readonly fromBeginning?: boolean;
 }
@@ -56,6 +53,8 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
   let stopRequested = false;
   let wake: (() => void) | undefined;
   let connecting: Promise<void> | undefined;
+  /** Why the outputs could not be opened for good (refused credentials). */
+  let problem: string | undefined;
 
   async function connectLoop(): Promise<void> {
     let delay = 200;
@@ -66,9 +65,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           clientId,
           stdout: options.stdout ?? process.stdout,
           ...(options.connectKafka && { connectKafka: options.connectKafka }),
-          ...(options.producerThread !== undefined && { producerThread: options.producerThread }),
-          onProducerThreadLost: () => metrics.producerThreadLost(),
-          onProducerRetry: (code, messages) => metrics.producerRetried(code, messages),
+          onProducerRetry: (requests) => metrics.producerRetried(requests),
         });
         if (stopRequested) {
           await opened.close();
@@ -76,7 +73,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
         }
         sink = opened;
         source = createKafkaSource({
-          kafka: (observe) => createKafka({ brokers: input.brokers, clientId, logger: logger.child({ component: 'processor-consumer' }), observe: (l, m) => observe(l, m) }),
+          endpoint: { brokers: input.brokers, clientId, client: input.client },
           group: input.identity,
           topics: input.topics,
           pipeline: createProcessorPipeline({
@@ -89,16 +86,25 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           role: `${spec.kind}/${spec.name}`,
           highWater: config.maxInFlight,
           ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
-          ...(options.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
           ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
           ...(options.fromBeginning !== undefined && { fromBeginning: options.fromBeginning }),
         });
-        deps.lagMonitor?.watchSource(input.identity, source, input.brokers);
+        deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
         source.start();
         state = 'running';
         logger.info({ group: input.identity, topics: input.topics, outputs: core.plan.endpoints.length }, 'processor outputs connected; consuming');
         return;
       } catch (error) {
+        // Refused credentials: the role shows failed (the daemon and its other roles go on);
+        // retrying with the same credentials only locks accounts.
+        if (error instanceof ElError && error.code === 'EL_KAFKA_AUTH') {
+          state = 'failed';
+          problem = `${error.code}: ${error.message}`;
+          authFailures(registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' });
+          logger.error({ err: error }, 'processor outputs refused by Kafka; not retrying');
+          return;
+        }
+        // A configuration mistake: retrying changes nothing.
         if (error instanceof ElError && error.flags.fatal && error.code !== 'EL_KAFKA_FAILED') {
           state = 'failed';
           logger.error({ err: error }, 'processor cannot start');
@@ -147,6 +153,8 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
         state: state === 'running' ? sourceState : state,
         healthy: state !== 'failed' && sourceState !== 'failed',
         ready,
+        ...((problem ?? source?.lastError()) && (state === 'failed' || sourceState === 'failed' || !ready)
+          ? { problem: problem ?? `${source?.lastError()?.code}: ${source?.lastError()?.message}` } : {}),
         details: {
           group: input.identity,
           topics: input.topics,

@@ -1,16 +1,23 @@
+import { RdKafka } from '@confluentinc/kafka-javascript';
 import { ElError, type ErrorCode } from '../domain/errors.js';
 
-// kafkajs error types (error.type) that mean a partition's leader moved or vanished.
-const LEADER_TYPES = new Set([
-  'NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH',
-  'UNKNOWN_LEADER_EPOCH', 'REPLICA_NOT_AVAILABLE', 'NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP',
-  'COORDINATOR_NOT_AVAILABLE', 'GROUP_COORDINATOR_NOT_AVAILABLE',
+// librdkafka error codes (the client's own, on every error it reports: `error.code`), by how they
+// are handled. Negative codes are librdkafka's local ones, positive codes the broker's protocol codes.
+const K = RdKafka.CODES.ERRORS;
+const KAFKA_LEADER = new Set<number>([
+  K.ERR_NOT_LEADER_FOR_PARTITION, K.ERR_LEADER_NOT_AVAILABLE, K.ERR_FENCED_LEADER_EPOCH, K.ERR_UNKNOWN_LEADER_EPOCH,
+  K.ERR_REPLICA_NOT_AVAILABLE, K.ERR_NOT_COORDINATOR_FOR_GROUP, K.ERR_COORDINATOR_NOT_AVAILABLE, K.ERR__UNKNOWN_PARTITION,
+  K.ERR_NOT_ENOUGH_REPLICAS, K.ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
 ]);
-const REJOIN_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'MEMBER_ID_REQUIRED']);
-const FATAL_KAFKA_TYPES = new Set([
-  'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED',
-  'SASL_AUTHENTICATION_FAILED', 'INVALID_TOPIC_EXCEPTION', 'UNSUPPORTED_VERSION',
+const KAFKA_REJOIN = new Set<number>([K.ERR_REBALANCE_IN_PROGRESS, K.ERR_ILLEGAL_GENERATION, K.ERR_UNKNOWN_MEMBER_ID, K.ERR__MAX_POLL_EXCEEDED]);
+const KAFKA_AUTH = new Set<number>([
+  K.ERR__AUTHENTICATION, K.ERR_SASL_AUTHENTICATION_FAILED, K.ERR_UNSUPPORTED_SASL_MECHANISM, K.ERR_ILLEGAL_SASL_STATE,
+  K.ERR_TOPIC_AUTHORIZATION_FAILED, K.ERR_GROUP_AUTHORIZATION_FAILED, K.ERR_CLUSTER_AUTHORIZATION_FAILED,
+  K.ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, K.ERR__SSL,
 ]);
+const KAFKA_FATAL = new Set<number>([K.ERR__FATAL, K.ERR_TOPIC_EXCEPTION, K.ERR__INVALID_ARG, K.ERR__UNSUPPORTED_FEATURE, K.ERR_UNSUPPORTED_VERSION]);
+const KAFKA_RECORD = new Set<number>([K.ERR__BAD_COMPRESSION, K.ERR__BAD_MSG, K.ERR_INVALID_MSG, K.ERR__NOT_IMPLEMENTED, K.ERR_UNSUPPORTED_COMPRESSION_TYPE]);
+
 // mysql2 surfaces network failures with Node's codes and server-side ones with ER_* codes.
 const DB_CONNECTION_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
@@ -21,7 +28,7 @@ const DB_CONNECTION_CODES = new Set([
 ]);
 const DB_FATAL_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
 
-interface ErrorLike { name?: string; type?: string; code?: string; errno?: number; fatal?: boolean; retriable?: boolean; cause?: unknown; message?: string }
+interface ErrorLike { name?: string; code?: string | number; errno?: number; fatal?: boolean; isFatal?: boolean; retriable?: boolean; cause?: unknown; message?: string }
 
 function walk(error: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
@@ -44,11 +51,16 @@ export function classifyError(error: unknown, source: 'kafka' | 'db'): ElError {
   const message = chain[0]?.message ?? String(error);
   const code = ((): ErrorCode => {
     for (const e of chain) {
-      if (e.type && LEADER_TYPES.has(e.type)) return 'EL_KAFKA_LEADER_LOST';
-      if (e.type && REJOIN_TYPES.has(e.type)) return 'EL_KAFKA_REBALANCING';
-      if (e.type && FATAL_KAFKA_TYPES.has(e.type)) return 'EL_KAFKA_FAILED';
-      if (e.code && DB_FATAL_CODES.has(e.code)) return 'EL_DB_FAILED';
-      if (e.code && DB_CONNECTION_CODES.has(e.code)) return source === 'db' ? 'EL_DB_UNAVAILABLE' : 'EL_KAFKA_UNAVAILABLE';
+      if (source === 'kafka' && typeof e.code === 'number') {
+        if (KAFKA_AUTH.has(e.code)) return 'EL_KAFKA_AUTH';
+        if (KAFKA_LEADER.has(e.code)) return 'EL_KAFKA_LEADER_LOST';
+        if (KAFKA_REJOIN.has(e.code)) return 'EL_KAFKA_REBALANCING';
+        if (KAFKA_RECORD.has(e.code)) return 'EL_KAFKA_RECORD_UNREADABLE';
+        if (KAFKA_FATAL.has(e.code) || e.isFatal === true) return 'EL_KAFKA_FAILED';
+        return 'EL_KAFKA_UNAVAILABLE';
+      }
+      if (typeof e.code === 'string' && DB_FATAL_CODES.has(e.code)) return 'EL_DB_FAILED';
+      if (typeof e.code === 'string' && DB_CONNECTION_CODES.has(e.code)) return source === 'db' ? 'EL_DB_UNAVAILABLE' : 'EL_KAFKA_UNAVAILABLE';
       if (source === 'db' && e.fatal === true) return 'EL_DB_UNAVAILABLE';
     }
     if (source === 'db') {

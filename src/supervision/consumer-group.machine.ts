@@ -6,7 +6,7 @@ export interface ConsumerGroupInput {
   readonly group: string;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
-  /** A leader-lost state that lasts longer than this restarts the consumer (kafkajs may not recover alone). */
+  /** A leader-lost state that lasts longer than this restarts the consumer (the client may not recover alone). */
   readonly leaderLostTimeoutMs: number;
   /** A join that takes longer than this restarts the consumer. */
   readonly rebalanceTimeoutMs: number;
@@ -33,8 +33,7 @@ export function backoffDelay(n: number, initialMs: number, maxMs: number): numbe
 }
 
 /**
- * Supervises one kafkajs consumer group member. kafkajs' own restart-on-crash is switched off:
- * this machine owns restarts (with capped backoff), treats leader loss as an explicit state with
+ * Supervises one consumer group member. This machine owns restarts (with capped backoff), treats leader loss as an explicit state with
  * a watchdog, and only gives up (`failed`) on errors flagged fatal.
  */
 export const consumerGroupMachine = setup({
@@ -74,11 +73,11 @@ export const consumerGroupMachine = setup({
   on: { 'source.stop': '.stopping' },
   states: {
     connecting: {
-      // kafkajs may report the join before run() resolves; the join is what counts.
+      // The client may report the join before connect resolves; the join is what counts.
       on: {
         'group.joined': { target: 'running', actions: 'recordHealthy' },
         'batch.fetched': { target: 'running', actions: 'recordHealthy' },
-        // kafkajs can crash inside run() before connect resolves; ignoring it would leave a dead consumer.
+        // The client can fail for good (authentication) before connect resolves; ignoring it would leave a dead consumer.
         'group.crashed': [{ guard: 'isFatal', target: 'failed', actions: 'recordCrash' }, { target: 'restarting', actions: 'recordCrash' }],
       },
       invoke: {
@@ -113,7 +112,7 @@ export const consumerGroupMachine = setup({
         'group.rebalancing': 'rebalancing',
         'group.crashed': [{ guard: 'isFatal', target: 'failed', actions: 'recordCrash' }, { target: 'restarting', actions: 'recordCrash' }],
       },
-      // kafkajs usually finds the new leader by itself; if it has not after this long, restart it.
+      // The client usually finds the new leader by itself; if it has not after this long, restart it.
       after: { leaderLostTimeout: { target: 'restarting', actions: 'recordCrash' } },
     },
     restarting: {
@@ -132,6 +131,8 @@ export const consumerGroupMachine = setup({
     },
     stopped: { type: 'final' },
     failed: {
+      // Let go of the brokers: a client left connected keeps retrying what just failed for good.
+      invoke: { src: 'disconnect', onDone: {}, onError: {} },
       on: { 'source.stop': 'stopped' },
     },
   },

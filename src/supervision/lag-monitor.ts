@@ -1,9 +1,10 @@
-import type { Kafka, Admin } from 'kafkajs';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { appendCommit, commitLag } from '../domain/burrow/lag-window.js';
 import { evaluateGroup, type GroupPartitionInput, type GroupPartitionVerdict, type GroupVerdict } from '../domain/burrow/evaluate-group.js';
 import { STATUS_SEVERITY, type Commit } from '../domain/burrow/partition-status.js';
+import type { KafkaClientOptions } from '../domain/kafka-options.js';
 import type { KafkaSource } from '../kafka/kafka-source.js';
 import { metricOnce } from '../observability/metrics.js';
 
@@ -19,7 +20,7 @@ export interface CommitObservation {
   readonly at: number;
 }
 
-/** A committed offset of some group, read from the cluster (kafkajs admin `fetchOffsets`). */
+/** A committed offset of some group, read from the cluster (admin `fetchOffsets`). */
 export interface CommittedOffset {
   readonly topic: string;
   readonly partition: number;
@@ -101,8 +102,12 @@ export interface RoleLagView {
 
 /** The per-role hook a role gets through `RoleDeps.lagMonitor`. */
 export interface RoleLagHook {
-  /** Reports the source's commits to the monitor and shows its partitions under this role in `/status`. */
-  watchSource(group: string, source: WatchedSource, brokers?: readonly string[]): void;
+  /**
+   * Reports the source's commits to the monitor and shows its partitions under this role in
+   * `/status`. `brokers` and `client` (the reader URI's client options: security...) say how to
+   * reach the cluster for broker heads.
+   */
+  watchSource(group: string, source: WatchedSource, brokers?: readonly string[], client?: KafkaClientOptions): void;
 }
 
 /** A running lag monitor. */
@@ -113,7 +118,7 @@ export interface LagMonitor {
   /** Feeds a running source's commits in, and remembers it under `role` for {@link roleView}. */
   watchSource(role: string, group: string, source: WatchedSource): void;
   /** The hook handed to one role (binds its role key). */
-  hookFor(role: string, onBrokers?: (brokers: readonly string[]) => void): RoleLagHook;
+  hookFor(role: string, onBrokers?: (brokers: readonly string[], client?: KafkaClientOptions) => void): RoleLagHook;
   /** Also follows a group this process does not run, by polling its committed offsets. */
   watchGroup(group: string): void;
   /** Forgets a group's windows (Burrow's DELETE); they are recreated on its next commit. True if it was known. */
@@ -411,8 +416,8 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     recordCommit,
     watchSource,
     hookFor: (role, onBrokers) => ({
-      watchSource(group, source, brokers) {
-        if (brokers && brokers.length > 0) onBrokers?.(brokers);
+      watchSource(group, source, brokers, client) {
+        if (brokers && brokers.length > 0) onBrokers?.(brokers, client);
         watchSource(role, group, source);
       },
     }),
@@ -450,14 +455,14 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   };
 }
 
-/** Reads broker heads and committed offsets through one lazily connected kafkajs admin client. */
-export function kafkaLagIo(kafka: Kafka): {
+/** Reads broker heads and committed offsets through one lazily connected admin client. */
+export function kafkaLagIo(kafka: KafkaJS.Kafka): {
   fetchHeads: (topic: string) => Promise<ReadonlyMap<number, number>>;
   fetchGroupOffsets: (group: string) => Promise<readonly CommittedOffset[]>;
   close: () => Promise<void>;
 } {
-  let admin: Promise<Admin> | undefined;
-  const connected = (): Promise<Admin> => {
+  let admin: Promise<KafkaJS.Admin> | undefined;
+  const connected = (): Promise<KafkaJS.Admin> => {
     admin ??= (async () => {
       const a = kafka.admin();
       try {
@@ -478,7 +483,8 @@ export function kafkaLagIo(kafka: Kafka): {
     },
     async fetchGroupOffsets(group) {
       const topics = await (await connected()).fetchOffsets({ groupId: group });
-      return topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
+      // A partition without a commit may carry librdkafka's "invalid" offset (-1001): report -1.
+      return topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Math.max(-1, Number(p.offset)) })));
     },
     async close() {
       const a = admin;
@@ -490,11 +496,11 @@ export function kafkaLagIo(kafka: Kafka): {
 
 /**
  * The daemon's lag monitor on the Kafka cluster the roles read: the admin client is created from
- * the brokers of the first role that reports a source (roles parse their own URIs), so the daemon
- * needs no separate broker setting. Heads are read as empty until then.
+ * the brokers (and client options) of the first role that reports a source (roles parse their own
+ * URIs), so the daemon needs no separate broker setting. Heads are read as empty until then.
  */
 export function createKafkaLagMonitor(options: {
-  readonly createKafka: (brokers: readonly string[]) => Kafka;
+  readonly createKafka: (brokers: readonly string[], client?: KafkaClientOptions) => KafkaJS.Kafka;
   readonly registry: Registry;
   readonly logger?: Logger;
   readonly cluster?: string;
@@ -512,8 +518,8 @@ export function createKafkaLagMonitor(options: {
   });
   return {
     ...monitor,
-    hookFor: (role) => monitor.hookFor(role, (brokers) => {
-      io ??= kafkaLagIo(options.createKafka(brokers));
+    hookFor: (role) => monitor.hookFor(role, (brokers, client) => {
+      io ??= kafkaLagIo(options.createKafka(brokers, client));
     }),
   };
 }

@@ -87,8 +87,8 @@ const key = (role: string, topic: string, partition: number) => `${role}\u0000${
 
 /**
  * Restarts partition actors that stopped making progress while messages wait (see
- * {@link decideStall}): kafkajs can keep a member alive, heartbeating and "running" while one
- * partition's actor is wedged (a failed pipeline, an insert that never returns), which only lag
+ * {@link decideStall}): the consumer stays a live, heartbeating, "running" member of its group while
+ * one partition's actor is wedged (a failed pipeline, an insert that never returns), which only lag
  * shows. Counted in `eventlogging_partition_restarts_total{role,topic,partition}`.
  */
 export function createStallWatchdog(options: StallWatchdogOptions): StallWatchdog {
@@ -181,8 +181,8 @@ export function withStallWatchdog(monitor: LagMonitor, watchdog: StallWatchdog):
     hookFor(role, onBrokers) {
       const hook = monitor.hookFor(role, onBrokers);
       return {
-        watchSource(group, source, brokers) {
-          hook.watchSource(group, source, brokers);
+        watchSource(group, source, brokers, client) {
+          hook.watchSource(group, source, brokers, client);
           if (isRestartable(source)) watchdog.watch(role, () => monitor.roleView(role), source);
         },
       };

@@ -2,13 +2,15 @@
 // data. While it is gone every send fails as retryable and the producer says it is not connected
 // (what /readyz reports); once it is back, the batch the produce stage keeps retrying goes
 // through on its own, with no restart of the producer. The broker is started again, pass or fail.
+// The producer gives up on a message after 5 s here (a minute in production), so the outage is
+// seen as a failed send within the test's patience.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ElError } from '../../src/domain/errors.js';
-import { createThreadedKafkaSink } from '../../src/kafka/producer-thread.js';
+import { createKafkaSink } from '../../src/kafka/kafka-producer.js';
 import { BROKERS, consumeAll, freshTopic, topicSize } from '../helpers/kafka.js';
 
 const run = promisify(execFile);
@@ -34,7 +36,10 @@ test('the only broker dies and comes back: sends fail retryably, the producer re
   const topic = await freshTopic('el-chaos-outage', 2);
   const batch = (from: number) => Array.from({ length: 100 }, (_, i) => ({ topic, key: `k${from + i}`, value: `m${from + i}` }));
   let retried = 0;
-  const sink = await createThreadedKafkaSink({ brokers: BROKERS, clientId: 'el-chaos-outage', logger, onRetry: (_c, n) => (retried += n) });
+  const sink = await createKafkaSink({
+    endpoint: { brokers: BROKERS, clientId: 'el-chaos-outage' }, logger, onRetriedRequests: (n) => (retried += n),
+    properties: { 'message.timeout.ms': 5000 },
+  });
   let killed = 0;
   try {
     await sink.send(batch(0));
@@ -43,7 +48,7 @@ test('the only broker dies and comes back: sends fail retryably, the producer re
 
     const outageStarted = Date.now();
     await assert.rejects(sink.send(batch(100)), (e: unknown) => e instanceof ElError && e.flags.retryable && e.code.startsWith('EL_KAFKA_'));
-    t.diagnostic(`send rejected ${Date.now() - outageStarted} ms into the outage; ${retried} messages retried by the producer first`);
+    t.diagnostic(`send rejected ${Date.now() - outageStarted} ms into the outage; ${retried} requests retried by the producer first`);
     assert.equal(sink.connected(), false, 'not ready while no broker answers');
 
     await kafkaScript('start-broker', String(killed));

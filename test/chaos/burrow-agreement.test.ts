@@ -23,16 +23,13 @@ import { join } from 'node:path';
 import { concatMap } from 'rxjs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import kafkajs from 'kafkajs';
-import { createKafka } from '../../src/kafka/kafka-client.js';
 import { createKafkaSource, type KafkaSource } from '../../src/kafka/kafka-source.js';
 import type { PartitionPipeline } from '../../src/kafka/kafka-record.js';
 import { createLagMonitor, kafkaLagIo, type LagMonitor } from '../../src/supervision/lag-monitor.js';
 import { createStallWatchdog, withStallWatchdog } from '../../src/supervision/stall-watchdog.js';
-import { freshTopic, testKafka, uniqueName } from '../helpers/kafka.js';
+import { clusterBrokers, freshTopic, testKafka, testProducer, uniqueName } from '../helpers/kafka.js';
 import { until } from '../helpers/wait.js';
 
-const { Partitioners } = kafkajs;
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BASE = Number(process.env.EL_KAFKA_PORT_BASE ?? 9092);
 const BROKERS = [`127.0.0.1:${BASE}`];
@@ -71,27 +68,23 @@ async function zkServing(): Promise<boolean> {
 }
 
 /**
- * A fresh topic every broker already knows. A consumer joining while one broker still answers
- * "does not host this topic-partition" crashes in kafkajs during its first join, and the supervisor
- * ignores a crash in `connecting` (reported; see the issue), which would stall this test for a
- * reason that is not Burrow's.
+ * A fresh topic every broker already knows, so that our consumer's first join does not meet a
+ * broker that still answers "does not host this topic-partition" and stall this test for a reason
+ * that is not Burrow's.
  */
 async function topicEverywhere(prefix: string, partitions: number): Promise<string> {
   const topic = await freshTopic(prefix, partitions, 1, BROKERS);
-  const admin = testKafka(BROKERS, 'el-burrow-admin').admin();
-  await admin.connect();
-  const { brokers } = await admin.describeCluster().finally(() => admin.disconnect());
-  for (const b of brokers) {
+  for (const b of await clusterBrokers(BROKERS)) {
     await until(async () => {
       const one = testKafka([`${b.host}:${b.port}`], 'el-burrow-admin').admin();
       await one.connect();
       try {
-        const { topics } = await one.fetchTopicMetadata({ topics: [topic] });
-        return (topics[0]?.partitions ?? []).filter((p) => p.leader >= 0).length === partitions;
+        const [described] = await one.fetchTopicMetadata({ topics: [topic] });
+        return (described?.partitions ?? []).filter((p) => p.leader >= 0).length === partitions;
       } finally {
         await one.disconnect();
       }
-    }, 30_000, `broker ${b.nodeId} knowing ${topic}`);
+    }, 30_000, `broker ${b.id} knowing ${topic}`);
   }
   return topic;
 }
@@ -201,11 +194,11 @@ test('Burrow and our lag monitor agree on a group through a stall and a recovery
   const lagIo = kafkaLagIo(testKafka(BROKERS, 'el-burrow-lag'));
   const monitor = createLagMonitor({ cluster: CLUSTER, now: Date.now, fetchHeads: lagIo.fetchHeads, close: lagIo.close, registry, logger, pollIntervalMs: 1000, evaluateEveryMs: 1000 });
   const source: KafkaSource = createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'el-burrow-test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'el-burrow-test' },
     group, topics: [topic], pipeline, logger, registry, role: 'test/burrow', commitIntervalMs: 1000,
   });
   monitor.watchSource('test/burrow', group, source);
-  const producer = testKafka(BROKERS, 'el-burrow-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer(BROKERS, 'el-burrow-producer');
   let producing = true;
   let sent = 0;
   const agreements: string[] = [];
@@ -233,7 +226,7 @@ test('Burrow and our lag monitor agree on a group through a stall and a recovery
     await producer.connect();
     const producingLoop = (async () => {
       while (producing) {
-        await producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ value: `m-${sent + i}` })) });
+        await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `m-${sent + i}` })) });
         sent += 10;
         await sleep(200);
       }
@@ -275,8 +268,8 @@ test('a partition our monitor judges STOP with lag is restarted by the stall wat
   const registry = new Registry();
   const completed = new Set<number>();
   let wedged = false;
-  // The pipeline dies once at offset 200: its actor ends `failed`, and kafkajs keeps the member
-  // alive and "running" while the partition makes no progress, which only the lag shows.
+  // The pipeline dies once at offset 200: its actor ends `failed`, and the member stays alive and
+  // "running" while the partition makes no progress, which only the lag shows.
   const pipeline: PartitionPipeline = (records) => records.pipe(concatMap(async (r) => {
     if (r.offset === 200 && !wedged) {
       wedged = true;
@@ -290,14 +283,14 @@ test('a partition our monitor judges STOP with lag is restarted by the stall wat
   const watchdog = createStallWatchdog({ graceMs: 3000, checkEveryMs: 500, now: Date.now, registry, logger });
   const lag = withStallWatchdog(monitor, watchdog);
   const source = createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'el-stall-test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'el-stall-test' },
     group, topics: [topic], pipeline, logger, registry, role: 'test/stall', commitIntervalMs: 1000,
   });
   lag.hookFor('test/stall').watchSource(group, source);
-  const producer = testKafka(BROKERS, 'el-stall-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer(BROKERS, 'el-stall-producer');
   let sent = 0;
   const produce = async (n: number) => {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ value: `s-${sent + i}` })) });
+    await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: `s-${sent + i}` })) });
     sent += n;
   };
   const restarts = async () => ((await registry.getMetricsAsJSON()).find((m) => m.name === 'eventlogging_partition_restarts_total')?.values ?? [])

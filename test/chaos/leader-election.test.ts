@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ElError } from '../../src/domain/errors.js';
-import { createThreadedKafkaSink } from '../../src/kafka/producer-thread.js';
+import { createKafkaSink } from '../../src/kafka/kafka-producer.js';
 import { consumeAll, freshTopic, produceLines, testKafka, topicSize } from '../helpers/kafka.js';
 import { until } from '../helpers/wait.js';
 
@@ -37,8 +37,8 @@ async function partitionState(topic: string, brokers: readonly string[]): Promis
   const admin = testKafka(brokers, 'el-chaos-admin').admin();
   await admin.connect();
   try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const p = topics[0]?.partitions.find((x) => x.partitionId === 0);
+    const [described] = await admin.fetchTopicMetadata({ topics: [topic] });
+    const p = described?.partitions.find((x) => x.partitionId === 0);
     assert.ok(p, `no metadata for ${topic}/0`);
     return { leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() };
   } finally {
@@ -145,10 +145,10 @@ test("the processor's producer rides a leader kill: sends move to the new leader
   const frames = await freshTopic('el-chaos-frames', 1, 3, CLUSTER);
   await waitForState(frames, CLUSTER, (s) => s.isr.length === 3, 30_000);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  let retriedMessages = 0;
-  // The processor's own path: the producer thread, frames across, retries reported back.
-  const producer = await createThreadedKafkaSink({
-    brokers: CLUSTER, clientId: 'el-chaos-frames', logger, onRetry: (_code, n) => (retriedMessages += n),
+  let retriedRequests = 0;
+  // The processor's own producer, its retried requests reported back.
+  const producer = await createKafkaSink({
+    endpoint: { brokers: CLUSTER, clientId: 'el-chaos-frames' }, logger, onRetriedRequests: (n) => (retriedRequests += n),
   });
   const acked: string[] = [];
   const rejections: string[] = [];
@@ -177,7 +177,7 @@ test("the processor's producer rides a leader kill: sends move to the new leader
     victim = Number(await kafkaScript('kill-leader', frames, '0'));
     const atKill = acked.length;
     await until(() => acked.length >= atKill + 500, 90_000, '500 more messages acknowledged after the kill');
-    t.diagnostic(`killed broker ${victim} after ${atKill} acks; ${acked.length} acked in all; rejected sends: ${rejections.join(', ') || 'none'}; messages the producer retried on its own: ${retriedMessages}`);
+    t.diagnostic(`killed broker ${victim} after ${atKill} acks; ${acked.length} acked in all; rejected sends: ${rejections.join(', ') || 'none'}; requests the producer retried on its own: ${retriedRequests}`);
   } finally {
     stop = true;
     await sending;
@@ -185,7 +185,9 @@ test("the processor's producer rides a leader kill: sends move to the new leader
     if (victim > 0) await kafkaScript('start-broker', String(victim));
   }
   assert.ok(rejections.every((r) => !r.includes('not retryable')), `only retryable rejections: ${rejections.join(', ')}`);
-  assert.ok(retriedMessages > 0 || rejections.length > 0, 'the leader loss was seen and retried');
+  // Nothing asserted on retries: librdkafka moves queued sends to the new leader by itself, so a
+  // retried request or a rejected send is likely but not certain. The 500 acknowledgements after
+  // the kill show the sends moved to the new leader.
   await waitForState(frames, CLUSTER, (s) => s.isr.length === 3, 60_000);
   // A send cut off by the kill may have been written before it was retried: read everything
   // the partition holds (its end offset), copies included, not just as many as were acknowledged.

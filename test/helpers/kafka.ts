@@ -1,12 +1,13 @@
 /**
  * Test helpers for the real Kafka started by `scripts/kafka up`. Every helper opens its own
- * kafkajs client and closes it before returning, so a test never leaks sockets or timers.
+ * client (librdkafka, through the project's adapter) and closes it before returning, so a test
+ * never leaks sockets or timers.
  */
 import { randomUUID } from 'node:crypto';
-import kafkajs from 'kafkajs';
-import type { Kafka as KafkaClient } from 'kafkajs';
-
-const { AssignerProtocol, Kafka, logLevel, Partitioners } = kafkajs;
+import { RdKafka, type KafkaJS } from '@confluentinc/kafka-javascript';
+import { pino } from 'pino';
+import { commitGroupOffsets } from '../../src/kafka/kafka-admin.js';
+import { clientConfig, createKafka } from '../../src/kafka/kafka-client.js';
 
 /** Bootstrap brokers for integration tests: `EL_KAFKA_BROKERS` (comma-separated) or 127.0.0.1:9092. */
 export const BROKERS: readonly string[] = (process.env.EL_KAFKA_BROKERS ?? '127.0.0.1:9092')
@@ -14,14 +15,25 @@ export const BROKERS: readonly string[] = (process.env.EL_KAFKA_BROKERS ?? '127.
   .map((b) => b.trim())
   .filter((b) => b.length > 0);
 
-/** A quiet kafkajs client for tests (kafkajs' own logging would drown the test report). */
-export function testKafka(brokers: readonly string[] = BROKERS, clientId = 'el-test'): KafkaClient {
-  return new Kafka({
-    clientId,
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+/** The Kafka clients' log lines go nowhere unless TEST_LOG_LEVEL asks for them. */
+const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A quiet KafkaJS-style client for tests (plaintext), as the operator commands create theirs. */
+export function testKafka(brokers: readonly string[] = BROKERS, clientId = 'el-test'): KafkaJS.Kafka {
+  return createKafka({ brokers, clientId }, quiet);
+}
+
+/**
+ * A producer (not yet connected) that waits for every in-sync replica and never creates topics.
+ * Messages without a partition are placed by key as Java clients place them (murmur2; random
+ * without a key). The caller connects and disconnects it.
+ */
+export function testProducer(brokers: readonly string[] = BROKERS, clientId = 'el-test-producer'): KafkaJS.Producer {
+  return testKafka(brokers, clientId).producer({
+    kafkaJS: { acks: -1, allowAutoTopicCreation: false },
+    partitioner: 'murmur2_random',
+    // Each send is awaited on its own: do not hold it back to batch.
+    'linger.ms': 0,
   });
 }
 
@@ -47,21 +59,20 @@ export async function freshTopic(
   try {
     const created = await admin.createTopics({
       topics: [{ topic, numPartitions: partitions, replicationFactor }],
-      waitForLeaders: false,
+      timeout: 30_000,
     });
     if (!created) throw new Error(`topic ${topic} already existed`);
   } finally {
     await admin.disconnect();
   }
-  // Not kafkajs' waitForLeaders (on by default): on a multi-broker cluster a broker that has
-  // not yet applied the new metadata answers UNKNOWN_TOPIC_OR_PARTITION, which that wait does
-  // not retry. Ask every broker on its own, so that a later client, whichever broker it
-  // bootstraps from, finds the topic with its leaders.
+  // On a multi-broker cluster a broker that has not yet applied the new metadata answers
+  // UNKNOWN_TOPIC_OR_PARTITION. Ask through every broker, so that a later client, whichever
+  // broker it bootstraps from, finds the topic with its leaders.
   await Promise.all(brokers.map((broker) => awaitTopicOn(broker, topic, partitions)));
   return topic;
 }
 
-/** Polls one broker until it lists `partitions` partitions of `topic`, each with a leader. */
+/** Polls through one broker until it lists `partitions` partitions of `topic`, each with a leader. */
 async function awaitTopicOn(broker: string, topic: string, partitions: number): Promise<void> {
   const admin = testKafka([broker]).admin();
   await admin.connect();
@@ -69,8 +80,8 @@ async function awaitTopicOn(broker: string, topic: string, partitions: number): 
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-        const parts = topics[0]?.partitions ?? [];
+        const [described] = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = described?.partitions ?? [];
         if (parts.length === partitions && parts.every((p) => p.leader >= 0)) return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -90,15 +101,11 @@ export async function produceLines(
   partition?: number,
   brokers: readonly string[] = BROKERS,
 ): Promise<void> {
-  const producer = testKafka(brokers).producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
+  const producer = testProducer(brokers);
   await producer.connect();
   try {
     await producer.send({
       topic,
-      acks: -1,
       messages: lines.map((value) => (partition === undefined ? { value } : { value, partition })),
     });
   } finally {
@@ -118,8 +125,7 @@ export async function consumeAll(
   brokers: readonly string[] = BROKERS,
 ): Promise<string[]> {
   const consumer = testKafka(brokers).consumer({
-    groupId: uniqueName('el-test-group'),
-    allowAutoTopicCreation: false,
+    kafkaJS: { groupId: uniqueName('el-test-group'), allowAutoTopicCreation: false, fromBeginning: true },
   });
   const values: string[] = [];
   let done!: () => void;
@@ -135,7 +141,7 @@ export async function consumeAll(
   });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [topic] });
     await consumer.run({
       eachMessage: async ({ message }) => {
         values.push(message.value === null ? '' : message.value.toString('utf8'));
@@ -165,11 +171,11 @@ export interface ReadMessage {
  * how many arrived.
  */
 export async function consumeMessages(topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('el-test-read') });
+  const consumer = testKafka().consumer({ kafkaJS: { groupId: uniqueName('el-test-read'), fromBeginning: true } });
   const seen: ReadMessage[] = [];
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: [topic] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} messages on ${topic}`)), timeoutMs);
       void consumer.run({
@@ -221,12 +227,55 @@ export async function membersWithPartitions(group: string): Promise<number> {
   try {
     const { groups } = await admin.describeGroups([group]);
     const g = groups[0];
-    if (g === undefined || g.state !== 'Stable') return 0;
-    return g.members.filter((m) => {
-      const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-      return Object.values(decoded?.assignment ?? {}).some((partitions) => partitions.length > 0);
-    }).length;
+    if (g === undefined || g.error || g.state !== RdKafka.ConsumerGroupStates.STABLE) return 0;
+    return g.members.filter((m) => (m.assignment?.topicPartitions ?? []).length > 0).length;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Sets `group`'s committed offsets on `topic` (what `kafka-consumer-groups --reset-offsets
+ * --execute` does; the group must have no live member).
+ */
+export async function setGroupOffsets(
+  group: string,
+  topic: string,
+  partitions: ReadonlyArray<{ readonly partition: number; readonly offset: number }>,
+  brokers: readonly string[] = BROKERS,
+): Promise<void> {
+  await commitGroupOffsets({ brokers, clientId: 'el-test-offsets' }, group, partitions.map((p) => ({ topic, ...p })), quiet);
+}
+
+/** Moves `group` back to the start of every partition of `topic` (the group must have no live member). */
+export async function resetGroupToEarliest(group: string, topic: string, brokers: readonly string[] = BROKERS): Promise<void> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  let edges: Array<{ partition: number; low: string }>;
+  try {
+    edges = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
+  await setGroupOffsets(group, topic, edges.map((e) => ({ partition: e.partition, offset: Number(e.low) })), brokers);
+}
+
+/** A broker of the cluster, as the cluster's metadata lists it. */
+export interface ClusterBroker {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The brokers the cluster lists (its metadata, asked through `brokers`), sorted by id. */
+export async function clusterBrokers(brokers: readonly string[] = BROKERS): Promise<ClusterBroker[]> {
+  const producer = new RdKafka.Producer({ ...clientConfig({ brokers, clientId: 'el-test-metadata' }), 'allow.auto.create.topics': false, log_level: 0 });
+  try {
+    const metadata = await new Promise<{ brokers: ClusterBroker[] }>((resolve, reject) => {
+      producer.connect({ timeout: 10_000, allTopics: false }, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+    return metadata.brokers.map((b) => ({ id: b.id, host: b.host, port: b.port })).sort((a, b) => a.id - b.id);
+  } finally {
+    if (producer.isConnected()) await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   }
 }

@@ -1,19 +1,17 @@
 // The lag monitor on the real broker: a real Kafka source reports its commits, broker heads come
-// from kafkajs admin, and the Burrow verdict follows the consumer: OK while it keeps up, STOP
+// from the admin client, and the Burrow verdict follows the consumer: OK while it keeps up, STOP
 // (rule 4) once it stops committing while messages keep arriving, OK again after it resumes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bufferTime, concatMap, filter, from, map, of, type Observable } from 'rxjs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import kafkajs from 'kafkajs';
-import { createKafka } from '../../src/kafka/kafka-client.js';
 import { createKafkaSource } from '../../src/kafka/kafka-source.js';
 import type { Completed, KafkaRecord } from '../../src/kafka/kafka-record.js';
 import { createLagMonitor, kafkaLagIo, type LagGroupReport } from '../../src/supervision/lag-monitor.js';
 import { buildAdmin } from '../../src/http/admin.js';
 import { burrowApiRoutes } from '../../src/http/burrow-api.js';
-import { BROKERS, freshTopic, testKafka, uniqueName } from '../helpers/kafka.js';
+import { BROKERS, freshTopic, testKafka, testProducer, uniqueName } from '../helpers/kafka.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,19 +48,19 @@ test('verdict follows the consumer: OK while committing, STOP (rule 4) when comm
     fetchHeads: io.fetchHeads, close: io.close,
   });
   const source = createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'el-lag-test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'el-lag-test' },
     group, topics: [topic], pipeline, logger, registry, role: 'test', commitIntervalMs: 200,
   });
   monitor.watchSource('consumers/test', group, source);
 
   // Messages keep arriving for the whole test: 5 every 150 ms.
-  const producer = testKafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer();
   await producer.connect();
   let producing = true;
   let produced = 0;
   const producerLoop = (async () => {
     while (producing) {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, () => ({ value: `m-${produced++}`, partition: 0 })) });
+      await producer.send({ topic, messages: Array.from({ length: 5 }, () => ({ value: `m-${produced++}`, partition: 0 })) });
       await sleep(150);
     }
   })();

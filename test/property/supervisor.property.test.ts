@@ -1,4 +1,4 @@
-// Model-based property test of the consumer-group supervisor: random sequences of kafkajs
+// Model-based property test of the consumer-group supervisor: random sequences of Kafka client
 // instrumentation events, classified crashes, connect outcomes and clock advances (XState's
 // SimulatedClock), checked against invariants after every step.
 import { describe, it } from 'node:test';

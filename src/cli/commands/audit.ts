@@ -71,9 +71,9 @@ export const auditCommand: Command = {
     const sinceMs = isoMs(values.since, 'since') ?? untilMs - 24 * hourMs;
     if (sinceMs >= untilMs) throw new ElError('EL_USAGE', '--since must be before --until');
     const brokers = values.brokers.split(',').map((b) => b.trim()).filter(Boolean);
-    // kafkajs' own complaints go to stderr as JSON; stdout holds only the report.
+    // The Kafka client's own complaints go to stderr as JSON; stdout holds only the report.
     const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'warn', destination: io.stderr as unknown as DestinationStream });
-    const kafka = createKafka({ brokers, clientId: 'eventlogging-audit', logger: logger.child({ component: 'kafka' }) });
+    const kafka = createKafka({ brokers, clientId: 'eventlogging-audit' }, logger.child({ component: 'kafka' }));
     const connection = await openOpsConnection(uri);
     try {
       const report = await runAudit({

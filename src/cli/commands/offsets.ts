@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.js';
 import { ElError } from '../../domain/errors.js';
 import { parseDatetime, parseOffsetList, parseShift, type OffsetTargetSpec } from '../../domain/offset-targets.js';
-import { createKafka } from '../../kafka/kafka-client.js';
 import { createLogger } from '../../observability/logger.js';
 import { formatOffsetsReport, runOffsets, type OffsetsRequest } from '../../ops/offsets.js';
 
@@ -104,8 +103,8 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const options = parseOffsetsArgs(args);
   const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'warn', destination: io.stderr as never });
   try {
-    const kafka = createKafka({ brokers: options.brokers, clientId: 'eventlogging-offsets', logger });
-    const report = await runOffsets({ kafka, group: options.group, topic: options.topic, ...(options.reset && { reset: options.reset }) });
+    const endpoint = { brokers: options.brokers, clientId: 'eventlogging-offsets' };
+    const report = await runOffsets({ endpoint, logger, group: options.group, topic: options.topic, ...(options.reset && { reset: options.reset }) });
     io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatOffsetsReport(report));
     if (report.refused && options.json) {
       io.stderr.write(`eventlogging offsets: refusing to reset: group ${options.group} has live members (state ${report.state})\n`);

@@ -122,8 +122,8 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     try {
       const input = config.input;
       if (input.kind === 'kafka-reader') {
-        const kafka = createKafka({ brokers: input.brokers, clientId: 'eventlogging-replay', logger });
-        summary = await replayKafka(deps, kafka, input.topics, input.identity, io.stopSignal);
+        const endpoint = { brokers: input.brokers, clientId: 'eventlogging-replay', client: input.client };
+        summary = await replayKafka(deps, createKafka(endpoint, logger), input.topics, input.identity, io.stopSignal);
       } else {
         const stream = input.kind === 'stdin' ? io.stdin : createReadStream((input as { path?: string }).path!);
         summary = await replayStream(deps, stream, io.stopSignal);

@@ -50,11 +50,15 @@ export const runCommand: Command = {
     const specs = loadConfigDir(dir);
     const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'info' });
     const registry = createRegistry();
-    // Lag monitor (Burrow rules, /v3/kafka API): its admin client uses the first consuming role's brokers.
+    // Lag monitor (Burrow rules, /v3/kafka API): its admin client uses the first consuming role's
+    // brokers (and its client options, when the role reports them).
     const lagLogger = logger.child({ component: 'lag-monitor' });
     // A verdict on one or two commits is noise (rule 4 on a window that spans 0 ms fires at once
     // after a start): judge a partition once 3 of its 10 window slots are filled.
-    const lagMonitor = createKafkaLagMonitor({ registry, logger: lagLogger, minimumComplete: 0.3, createKafka: (brokers) => createKafka({ brokers, clientId: 'eventlogging-lag', logger: lagLogger }) });
+    const lagMonitor = createKafkaLagMonitor({
+      registry, logger: lagLogger, minimumComplete: 0.3,
+      createKafka: (brokers, client) => createKafka({ brokers, clientId: 'eventlogging-lag', client }, lagLogger),
+    });
     const daemon = await startDaemon({ specs, factories: roleFactories, logger, registry, admin, lagMonitor });
     io.stopSignal.addEventListener('abort', () => daemon.stop('signal'), { once: true });
     // SIGHUP: re-read DIR. A bad new config is logged and the running roles are kept: a typo in

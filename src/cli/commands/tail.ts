@@ -64,7 +64,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (v.max !== undefined && !/^\d+$/.test(v.max)) usage(`--max must be a whole number, got '${v.max}'`);
   const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'warn', destination: io.stderr as never });
   try {
-    const kafka = createKafka({ brokers, clientId: 'eventlogging-tail', logger });
+    const kafka = createKafka({ brokers, clientId: 'eventlogging-tail' }, logger);
     await assertTopicExists(kafka, v.topic!);
     await followErrors({
       kafka,

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { parseConsumerArgs } from '../../../src/config/parse-role-args.js';
 import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
 import { tableName } from '../../../src/domain/table-mapping.js';
-import { freshTopic, produceLines, testKafka, uniqueName, BROKERS, consumeAll } from '../../helpers/kafka.js';
+import { freshTopic, produceLines, resetGroupToEarliest, uniqueName, BROKERS, consumeAll } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';
 import { until } from '../../helpers/wait.js';
 import { freshSchemaDir, testCapsules } from '../../helpers/capsules.js';
@@ -53,10 +53,7 @@ test('N events in, N rows; replayed from the beginning: still N rows and N dupli
     assert.equal(await metric(registry, 'eventlogging_mysql_rows_inserted_total'), 1000);
 
     // The runbook's replay: move the group back to the beginning and start again.
-    const admin = testKafka().admin();
-    await admin.connect();
-    await admin.resetOffsets({ groupId: group, topic, earliest: true });
-    await admin.disconnect();
+    await resetGroupToEarliest(group, topic);
     const registry2 = new Registry();
     const replay = consumer(topic, group, errorTopic, registry2, dir);
     await replay.start();

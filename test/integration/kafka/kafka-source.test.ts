@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { Subject, concatMap, bufferTime, filter, map, delay, of, type Observable } from 'rxjs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createKafka } from '../../../src/kafka/kafka-client.js';
 import { createKafkaSource } from '../../../src/kafka/kafka-source.js';
 import type { Completed, KafkaRecord } from '../../../src/kafka/kafka-record.js';
 import { BROKERS, freshTopic, produceLines, testKafka, uniqueName } from '../../helpers/kafka.js';
@@ -44,7 +43,7 @@ test('every record reaches the pipeline once per group, and offsets are committe
   await produceLines(topic, lines.slice(500), 1);
   const seen: KafkaRecord[] = [];
   const source = createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'test' },
     group, topics: [topic], pipeline: recordingPipeline(seen), logger, registry: new Registry(), role: 'test',
     commitIntervalMs: 200,
   });
@@ -74,7 +73,7 @@ test('a slow pipeline pauses the partition (backpressure) and loses nothing', as
   const seen: KafkaRecord[] = [];
   let gate = 0;
   const source = createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'test' },
     group, topics: [topic], logger, registry: new Registry(), role: 'test',
     highWater: 200, lowWater: 50, commitIntervalMs: 100,
     // Holds every record until the test releases the gate.
@@ -114,7 +113,7 @@ test('stop drains: a restarted group resumes after the last durable record, noth
   for (let i = 0; i < lines.length; i += 5000) await produceLines(topic, lines.slice(i, i + 5000), 0);
   const first: KafkaRecord[] = [];
   const mk = (seen: KafkaRecord[]) => createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'test' },
     group, topics: [topic], pipeline: recordingPipeline(seen), logger, registry: new Registry(), role: 'test', commitIntervalMs: 100,
     // A small in-flight bound: a drain finishes what was taken, so it must not take the whole topic.
     highWater: 500, lowWater: 250,
@@ -140,7 +139,7 @@ test('stop drains: a restarted group resumes after the last durable record, noth
   }
 });
 
-test('stop mid-stream leaves no partition actor behind, however late kafkajs hands over a batch', async () => {
+test('stop mid-stream leaves no partition actor behind, however late the client hands over a batch', async () => {
   const topic = await freshTopic('el-source-stop', 4);
   const group = uniqueName('el-source-stop-group');
   for (let p = 0; p < 4; p += 1) {
@@ -148,9 +147,9 @@ test('stop mid-stream leaves no partition actor behind, however late kafkajs han
   }
   let seen = 0;
   const source = createKafkaSource({
-    kafka: (observe) => createKafka({ brokers: BROKERS, clientId: 'test', logger, observe: (l, m) => observe(l, m) }),
+    endpoint: { brokers: BROKERS, clientId: 'test' },
     group, topics: [topic], logger, registry: new Registry(), role: 'test', commitIntervalMs: 100, highWater: 500,
-    // Durable at once: partitions drain fast while kafkajs is still fetching the backlog.
+    // Durable at once: partitions drain fast while the client is still fetching the backlog.
     pipeline: (records) => records.pipe(map((r) => {
       seen += 1;
       return { offset: r.offset, count: 1 };

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
 import { main } from '../../../src/cli/main.js';
 import { tableName } from '../../../src/domain/table-mapping.js';
 import { mediawikiTimestamp } from '../../../src/domain/table-row.js';
-import { BROKERS, freshTopic, testKafka } from '../../helpers/kafka.js';
+import { BROKERS, freshTopic, testProducer } from '../../helpers/kafka.js';
 import { freshSchemaDir } from '../../helpers/capsules.js';
 import { openDb } from '../../helpers/mariadb.js';
 import { runInProcess } from '../../helpers/cli.js';
@@ -32,11 +31,11 @@ test('audit: a bucket with missing rows exits 1 naming it; once every kept event
   evs.push({ dtMs: h2 + 31 * 60_000, uuid: 'bot2', userAgent: bot, store: false });
   evs.push({ dtMs: h2 + 32 * 60_000, uuid: 'mw', userAgent: { ...bot, is_mediawiki: true }, store: true });
   evs.push({ dtMs: h1 - hour, uuid: 'early', userAgent: null, store: false }); // before --since
-  const producer = testKafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = testProducer();
   await producer.connect();
   try {
     await producer.send({
-      topic, acks: -1,
+      topic,
       messages: evs.map((e, i) => ({
         partition: i % 2,
         timestamp: String(e.dtMs + 2000), // produced a little after the event happened

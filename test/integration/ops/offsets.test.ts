@@ -7,7 +7,7 @@ import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
 import { tableName } from '../../../src/domain/table-mapping.js';
 import { offsetsCommand } from '../../../src/cli/commands/offsets.js';
 import type { OffsetsReport } from '../../../src/ops/offsets.js';
-import { freshTopic, produceLines, testKafka, uniqueName, BROKERS } from '../../helpers/kafka.js';
+import { freshTopic, produceLines, setGroupOffsets, testKafka, testProducer, uniqueName, BROKERS } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';
 import { until } from '../../helpers/wait.js';
 import { freshSchemaDir, testCapsules } from '../../helpers/capsules.js';
@@ -108,20 +108,17 @@ test('dry runs change nothing; --shift-by clamps, --to-offset moves one partitio
   const topic = await freshTopic('el-ops-plan', 2);
   const group = uniqueName('el-ops-plan');
   const base = Date.UTC(2024, 0, 1, 0, 0, 0);
-  const producer = testKafka().producer();
+  const producer = testProducer();
   await producer.connect();
   // Partition 0: raw lines whose 4th field is the dt; partition 1: capsules. One message a minute.
-  await producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({
+  await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({
     partition: 0, timestamp: String(base + i * 60_000), value: `?%7B%7D;\tcp1\t${i}\t2024-01-01T00:0${i}:00\t-\t-`,
   })) });
-  await producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({
+  await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({
     partition: 1, timestamp: String(base + i * 60_000), value: JSON.stringify({ dt: `2024-01-01T00:0${i}:00Z` }),
   })) });
   await producer.disconnect();
-  const admin = testKafka().admin();
-  await admin.connect();
-  await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '8' }, { partition: 1, offset: '3' }] });
-  await admin.disconnect();
+  await setGroupOffsets(group, topic, [{ partition: 0, offset: 8 }, { partition: 1, offset: 3 }]);
 
   const shift = await offsets('reset', ...common(group, topic), '--shift-by', '-5', '--json');
   assert.equal(shift.code, 0, shift.err);

@@ -51,7 +51,7 @@ test('beacons sent to the intake arrive as capsules on the schema and valid-mixe
       await send({ ...site, schema: 'NoSuchSchema', revision: 1, event: {} });
     }
     // Delivery is at least once: when a produce request fails for one partition (a topic being
-    // auto-created) kafkajs resends the whole request, so a message can arrive twice. What must
+    // auto-created) the producer may send the whole request again, so a message can arrive twice. What must
     // add up exactly is the events: every one arrives, no other, and every copy is identical.
     const distinct = async (topic: string, want: number): Promise<string[]> => {
       await until(async () => (await topicSize(topic)) >= want, 30_000, `${want} messages on ${topic}`);

@@ -1,0 +1,155 @@
+/**
+ * TLS and SASL on a real broker (`scripts/kafka up --secure`, its own cluster on port base 9492,
+ * CA and broker certificate made when it starts): the roles connect with the CA file;
+ * the whole pipeline (intake -> processor -> consumer -> MariaDB)
+ * runs over SASL_SSL with SCRAM-SHA-512 and over SASL_PLAINTEXT with PLAIN; every client
+ * reads its password from a file or a variable named in the URI.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { parseConsumerArgs, parseIntakeArgs, parseProcessorArgs } from '../../../src/config/parse-role-args.js';
+import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
+import { createIntake } from '../../../src/intake/intake-role.js';
+import { createProcessorRole } from '../../../src/processor/processor-role.js';
+import { tableName } from '../../../src/domain/table-mapping.js';
+import type { Role } from '../../../src/daemon/role.js';
+import { uniqueName } from '../../helpers/kafka.js';
+import { openDb } from '../../helpers/mariadb.js';
+import { freshSchemaDir } from '../../helpers/capsules.js';
+import { startSecureKafka, type SecureKafka } from '../../helpers/secure-kafka.js';
+import { until } from '../../helpers/wait.js';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const deps = (registry = new Registry()) => ({ logger, registry, onFatal: (e: Error) => { throw e; } });
+const run = promisify(execFile);
+const FORMAT = '%q %{recvFrom}s %{seqId}d %D %{ip}i %u';
+let kafka: SecureKafka;
+
+before(async () => {
+  kafka = await startSecureKafka();
+});
+
+after(async () => {
+  await kafka?.stop();
+});
+
+/** A file holding `secret`, as an operator would deploy it (the URI names the file, never the secret). */
+function secretFile(secret: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'el-secret-')), 'password');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return file;
+}
+
+async function rows(table: string): Promise<number> {
+  const conn = await openDb();
+  try {
+    const [result] = await conn.query(`SELECT COUNT(DISTINCT uuid) AS n FROM \`${table}\``).catch(() => [[{ n: 0 }]]);
+    return Number((result as Array<{ n: number }>)[0]!.n);
+  } finally {
+    await conn.end();
+  }
+}
+
+async function stopAll(roles: Role[]): Promise<void> {
+  for (const role of roles.reverse()) await role.stop().catch(() => undefined);
+}
+
+/** intake -> raw topic -> processor -> valid-mixed -> consumer -> MariaDB, every client on `broker` with `options`. */
+async function wholePipeline(broker: string, options: string): Promise<void> {
+  const { dir, schema } = freshSchemaDir('Sec');
+  const raw = uniqueName('el-sec-raw');
+  const prefix = uniqueName('el-sec');
+  const K = `kafka:///${broker}`;
+  const intake = createIntake({
+    kind: 'intakes', name: 'sec', file: 'test',
+    config: parseIntakeArgs(['--port', '0', '--recv-from', 'sec.test', '--seq-state', join(mkdtempSync(join(tmpdir(), 'el-seq-')), 'seq'), `${K}?topic=${raw}&${options}`]),
+  }, deps());
+  const processor = createProcessorRole({
+    kind: 'processors', name: 'sec', file: 'test',
+    config: parseProcessorArgs(['--schemas-path', dir, '--output-invalid', `${K}?topic=${prefix}_EventError&${options}`, FORMAT,
+      `${K}?topics=${raw}&identity=${uniqueName('el-sec-proc')}&${options}`, `${K}?topic=${prefix}-valid-mixed&${options}`]),
+  }, deps());
+  const consumer = createConsumerRole({
+    kind: 'consumers', name: 'sec', file: 'test',
+    config: parseConsumerArgs([`${K}?topics=${prefix}-valid-mixed&identity=${uniqueName('el-sec-mysql')}&${options}`,
+      'mysql://root:@127.0.0.1:3306/test?batch_size=50&batch_time=0.2', '--schemas-path', dir]),
+  }, deps());
+  const roles: Role[] = [];
+  try {
+    for (const role of [intake, processor, consumer]) {
+      roles.push(role);
+      await role.start();
+    }
+    await until(() => intake.status().ready, 30_000, 'intake connected');
+    const n = 30;
+    for (let i = 0; i < n; i++) {
+      const capsule = { schema, revision: 1, wiki: 'testwiki', webHost: 'test.example.org', event: { value: `v${i}` } };
+      const r = await fetch(`http://${intake.address()}/beacon/event?${encodeURIComponent(JSON.stringify(capsule))};`);
+      assert.equal(r.status, 204);
+    }
+    await until(async () => (await rows(tableName(schema, 1))) >= n, 60_000, `${n} rows through ${options}`);
+    assert.equal(await rows(tableName(schema, 1)), n);
+    for (const role of roles) assert.ok(role.status().healthy, `${role.spec.kind} healthy`);
+  } finally {
+    await stopAll(roles);
+  }
+}
+
+test('TLS: a processor trusting the broker\'s CA reads and writes over SSL; capsules arrive', async () => {
+  const { dir, schema } = freshSchemaDir('Tls');
+  const raw = uniqueName('el-tls-raw');
+  const out = uniqueName('el-tls-out');
+  const tls = `security.protocol=ssl&ssl.ca.location=${encodeURIComponent(kafka.caFile)}`;
+  const line = `?${encodeURIComponent(JSON.stringify({ schema, revision: 1, wiki: 'w', webHost: 'h', event: { value: 'tls' } }))};\ttls.test\t1\t2026-11-30T12:00:00\t127.0.0.1\tcurl`;
+  const w = spawnSync('kcat', ['-b', kafka.ssl, '-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${kafka.caFile}`, '-P', '-t', raw], { input: `${line}\n`, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(w.status, 0, w.stderr);
+  const K = `kafka:///${kafka.ssl}`;
+  const processor = createProcessorRole({
+    kind: 'processors', name: 'tls', file: 'test',
+    config: parseProcessorArgs(['--schemas-path', dir, FORMAT, `${K}?topics=${raw}&identity=${uniqueName('el-tls')}&${tls}`, `${K}?topic=${out}&${tls}`]),
+  }, deps());
+  await processor.start();
+  try {
+    const [capsule] = await kcatReadWhenThere(out);
+    assert.equal((JSON.parse(capsule!) as { event: { value: string } }).event.value, 'tls');
+    assert.ok(processor.status().healthy);
+  } finally {
+    await processor.stop();
+  }
+});
+
+/** Polls kcat (asynchronously: the processor runs in this process) until a message is on `topic`. */
+async function kcatReadWhenThere(topic: string): Promise<string[]> {
+  let lines: string[] = [];
+  await until(async () => {
+    const { stdout } = await run('kcat', ['-b', kafka.plaintext, '-C', '-t', topic, '-o', 'beginning', '-c', '1', '-e', '-q'], { timeout: 30_000 }).catch(() => ({ stdout: '' }));
+    lines = stdout.split('\n').filter((l) => l.length > 0);
+    return lines.length > 0;
+  }, 60_000, `a message on ${topic}`);
+  return lines;
+}
+
+test('SASL_SSL with SCRAM-SHA-512: intake -> processor -> consumer -> MariaDB', async () => {
+  const options = [
+    'security.protocol=sasl_ssl', `ssl.ca.location=${encodeURIComponent(kafka.caFile)}`, 'sasl.mechanism=SCRAM-SHA-512',
+    `sasl.username=${kafka.scram.username}`, `sasl.password.file=${encodeURIComponent(secretFile(kafka.scram.password))}`,
+  ].join('&');
+  await wholePipeline(kafka.saslSsl, options);
+});
+
+test('SASL_PLAINTEXT with PLAIN (password from an environment variable): intake -> processor -> consumer -> MariaDB', async () => {
+  process.env.EL_TEST_KAFKA_PASSWORD = kafka.plain.password;
+  try {
+    const options = ['security.protocol=sasl_plaintext', 'sasl.mechanism=PLAIN', `sasl.username=${kafka.plain.username}`, 'sasl.password.env=EL_TEST_KAFKA_PASSWORD'].join('&');
+    await wholePipeline(kafka.saslPlaintext, options);
+  } finally {
+    delete process.env.EL_TEST_KAFKA_PASSWORD;
+  }
+});
