@@ -137,8 +137,10 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<KafkaS
       });
     }
     return new Promise<Producer>((resolve, reject) => {
-      // A refused login or certificate arrives as a client error while connect() still waits on
-      // metadata: fail at once, with what an operator needs (brokers, protocol, mechanism, cause).
+      // Should the client report a refused login or certificate while connect() still waits on
+      // metadata, fail at once with what an operator needs (brokers, protocol, mechanism, cause).
+      // The 1.10 binding dispatches no error event before the connection completes, so today a
+      // refusal at connect time surfaces as the timeout below (retried); see the README.
       const early = (error: LibrdKafkaError): void => {
         if (classifyError(withCode(error), 'kafka').code !== 'EL_KAFKA_AUTH') return;
         producer.removeListener('event.error', early);

@@ -387,8 +387,9 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     c.setDefaultConsumeTimeout(100);
     extras(c).setDefaultIsTimeoutOnlyForFirstMessage(true);
     await new Promise<void>((resolve, reject) => {
-      // An authentication refusal arrives as a client error while connect() is still waiting on
-      // metadata; fail at once instead of after the connect timeout.
+      // Should the client report an authentication refusal while connect() still waits on
+      // metadata, fail at once instead of after the connect timeout (the 1.10 binding dispatches
+      // error events only once connected: a refusal at connect time is retried for now).
       const early = (error: LibrdKafkaError): void => {
         const classified = classifyError(withCode(error), 'kafka');
         if (classified.code === 'EL_KAFKA_AUTH') {
