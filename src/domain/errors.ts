@@ -29,6 +29,8 @@ export const ERROR_CODES = Object.freeze({
   EL_SCHEMA_INVALID: f(false),
   EL_VALIDATION_FAILED: f(false),
   EL_USER_AGENT_TOO_LONG: f(false),
+  /** Input over a documented limit (size, nesting, keys; see input-limits.ts). */
+  EL_INPUT_LIMIT: f(false),
   EL_ROW_REJECTED: f(false),
   EL_DB_UNAVAILABLE: f(true),
   EL_DB_FAILED: f(false),

@@ -4,6 +4,7 @@
  * event again (source topic, partition, offset, stage) and to replay it (`rawEvent`).
  * JSON schema: `docs/schemas/EventError.json`.
  */
+import { DEFAULT_INPUT_LIMITS, truncateText } from './input-limits.js';
 import type { ErrorCode } from './errors.js';
 import { recoverCapsuleHints } from './qson.js';
 import { uuid5Url } from './uuid.js';
@@ -86,8 +87,18 @@ export function eventErrorUuid(code: EventErrorKind, rawEvent: string): string {
   return uuid5Url(`event-error://${code}/?rawEvent=${rawEvent}`);
 }
 
-/** Builds an EventError. Never throws; `schema`/`revision`/`wiki` fall back to what `rawEvent` reveals. */
-export function makeEventError(input: EventErrorInput, ctx: EventErrorContext): EventError {
+/** Longest message kept in an EventError (a message may quote client input). */
+const MAX_MESSAGE_CHARS = 2_000;
+
+/**
+ * Builds an EventError. Never throws; `schema`/`revision`/`wiki` fall back to what `rawEvent`
+ * reveals. `rawEvent` is kept up to the line limit (`DEFAULT_INPUT_LIMITS.maxLineBytes`) so an
+ * EventError always fits in a Kafka message, whatever a client sent.
+ */
+export function makeEventError(fullInput: EventErrorInput, ctx: EventErrorContext): EventError {
+  const input = fullInput.rawEvent.length > DEFAULT_INPUT_LIMITS.maxLineBytes || fullInput.message.length > MAX_MESSAGE_CHARS
+    ? { ...fullInput, rawEvent: truncateText(fullInput.rawEvent, DEFAULT_INPUT_LIMITS.maxLineBytes), message: truncateText(fullInput.message, MAX_MESSAGE_CHARS) }
+    : fullInput;
   const needHints = input.schema === undefined || input.revision === undefined || input.wiki === undefined;
   const hints = needHints ? recoverCapsuleHints(input.rawEvent) : {};
   const source = input.source;

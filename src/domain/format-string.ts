@@ -1,26 +1,37 @@
 /**
- * The processor's FORMAT: a scanf-like format string compiled once into one anchored regex and a
- * list of converters (design §4). A compiled {@link LineParser} never throws: a line that does not
- * match, a capsule that does not decode, or a user agent that is too long comes back as a coded
- * {@link ParseFailure} that names, when it can be recovered, the schema the line was for.
+ * The processor's FORMAT: a scanf-like format string compiled once into a list of tokens and
+ * converters (design §4). A compiled {@link LineParser} never throws: a line that does not
+ * match, a capsule that does not decode or is over a limit, or a user agent that is too long
+ * comes back as a coded {@link ParseFailure} that names, when it can be recovered, the schema the
+ * line was for.
  *
  * Specifiers: `%q` QSON capsule, `%j` JSON capsule, `%t` ISO time → `timestamp` (epoch seconds),
  * `%D` ISO time → `dt` (UTC, `Z`), `%u` user agent (tab-delimited) → `userAgent` (parsed),
  * `%o` omitted field, `%{name}s` string, `%{name}i` tab-delimited string, `%{name}d` integer,
  * `%%` a literal `%`. A space matches any run of whitespace.
  *
- * Precedence, as in the original: a field present in the decoded capsule wins over the same field
- * of the line, and the field's converter is applied to the capsule's value (a capsule `dt` without
- * `Z` is normalised, a capsule `userAgent` string is parsed). Production:
+ * Matching is linear in the line's length by construction: each token takes the longest text it
+ * can, once, and is never revisited (a backtracking regex over the whole line took seconds on a
+ * crafted 32 KB line). So `%i` and `%u` run to the next tab, `%s`, `%o` and `%q` to the next
+ * whitespace, and `%j` to the brace that closes its object (a JSON object holds no raw tab).
+ *
+ * The line's fields are the server's: where the line provides a field (recvFrom, seqId, dt or
+ * timestamp, ip, userAgent, any named field) its value stands, whatever the capsule says, because
+ * the uuid derives from recvFrom, seqId and dt and a client must not choose it. The capsule fills
+ * only fields the line does not provide (so a `%j`-only format keeps working as in the original),
+ * with the field's converter applied (a capsule `dt` without `Z` is normalised). A capsule's
+ * `uuid` and `topic` are always dropped, and a capsule `userAgent` is accepted only as a string
+ * (apps send their own), parsed and length-checked like the line's. Production:
  * `%q %{recvFrom}s %{seqId}d %D %{ip}i %u`.
  */
 import { ElError, type ErrorCode } from './errors.js';
 import { dtFromEpoch, isoToEpochSeconds, normalizeDt } from './iso-time.js';
+import { DEFAULT_INPUT_LIMITS, truncateText, utf8Length, type InputLimits } from './input-limits.js';
 import { decodeQson, parseJsonObject, recoverCapsuleHints } from './qson.js';
-import type { UserAgentInfo, UserAgentParser } from './user-agent.js';
+import type { UserAgentParser } from './user-agent.js';
 
 /** The codes a line can fail with. */
-export type ParseErrorCode = Extract<ErrorCode, 'EL_PARSE_FAILED' | 'EL_DECODE_FAILED' | 'EL_USER_AGENT_TOO_LONG'>;
+export type ParseErrorCode = Extract<ErrorCode, 'EL_PARSE_FAILED' | 'EL_DECODE_FAILED' | 'EL_USER_AGENT_TOO_LONG' | 'EL_INPUT_LIMIT'>;
 
 /** A line that could not be parsed; `schema`/`revision`/`wiki` are recovered when possible. */
 export interface ParseFailure {
@@ -52,6 +63,8 @@ export interface FormatOptions {
    * given it also parses a `userAgent` string sent inside the capsule.
    */
   readonly userAgent?: UserAgentParser;
+  /** Line size and capsule shape limits (default {@link DEFAULT_INPUT_LIMITS}). */
+  readonly limits?: InputLimits;
 }
 
 type Converted = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: ParseErrorCode; readonly message: string };
@@ -61,13 +74,118 @@ type Converter = (value: unknown, fromCapsule: boolean) => Converted;
 
 interface Field {
   readonly name: string;
-  /** `undefined` for `%o`. */
+  /** `undefined` for the capsule. */
   readonly convert: Converter | undefined;
+}
+
+/** How a token finds the end of its text, starting at `pos`; -1 when it cannot match there. */
+type Scan = (line: string, pos: number) => number;
+
+/** One piece of a compiled format: a scan, and the field (index in `fields`) it captures, if any. */
+interface Token {
+  readonly scan: Scan;
+  readonly field?: number;
+  /** The text of a literal token. */
+  readonly literal?: string;
 }
 
 const CAPSULE = 'capsule';
 const FIELD_NAME = /^\w+$/;
-const ISO_TIME = '(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?)';
+/** Bounded length, so matching it at one position is constant time. */
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?/y;
+/** Fields of the capsule a client never sets: the processor derives them. */
+const SERVER_ONLY = ['uuid', 'topic'] as const;
+
+/** The characters of JavaScript's `\s`. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** End of the run of whitespace (`\s+`) at `pos`. */
+const spaces: Scan = (line, pos) => {
+  let i = pos;
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  return i > pos ? i : -1;
+};
+
+/** End of the run of non-whitespace (`\S+`) at `pos`. */
+const word: Scan = (line, pos) => {
+  let i = pos;
+  while (i < line.length && !isSpace(line.charCodeAt(i))) i++;
+  return i > pos ? i : -1;
+};
+
+/** End of the text up to the next tab (`[^\t]+`) at `pos`. */
+const untilTab: Scan = (line, pos) => {
+  const tab = line.indexOf('\t', pos);
+  const end = tab < 0 ? line.length : tab;
+  return end > pos ? end : -1;
+};
+
+/** End of the run of ASCII digits at `pos`. */
+const digits: Scan = (line, pos) => {
+  let i = pos;
+  while (i < line.length && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
+  return i > pos ? i : -1;
+};
+
+/** `?` and the non-whitespace after it: a QSON capsule. */
+const qson: Scan = (line, pos) => (line.charCodeAt(pos) === 63 /* ? */ ? (word(line, pos + 1) < 0 ? pos + 1 : word(line, pos + 1)) : -1);
+
+/** An ISO 8601 time at `pos`. */
+const isoTime: Scan = (line, pos) => {
+  ISO_TIME.lastIndex = pos;
+  return ISO_TIME.test(line) ? ISO_TIME.lastIndex : -1;
+};
+
+/**
+ * A JSON capsule: from `{` to the brace that closes it, skipping strings (their braces and
+ * escapes); a line whose braces do not balance falls back to non-whitespace, and fails to decode.
+ */
+const jsonObject: Scan = (line, pos) => {
+  if (line.charCodeAt(pos) !== 123 /* { */) return word(line, pos);
+  let depth = 0;
+  let inString = false;
+  for (let i = pos; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* [ */) depth++;
+    else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+      if (depth === 0) return c === 125 ? i + 1 : word(line, pos);
+    }
+  }
+  return word(line, pos);
+};
+
+/** A literal piece of the format. */
+function literal(text: string): Scan {
+  return (line, pos) => (line.startsWith(text, pos) ? pos + text.length : -1);
+}
+
+/**
+ * A run (`\S+`, `[^\t]+`) followed by a literal ends at the literal's last occurrence in the run,
+ * as a greedy regex would end it (`%{a}s:%{b}s` splits `x:y:z` as `x:y` and `z`), found once.
+ */
+function endingAt(run: Scan, text: string): Scan {
+  return (line, pos) => {
+    const end = run(line, pos);
+    if (end < 0) return -1;
+    const at = line.lastIndexOf(text, end - text.length);
+    return at > pos ? at : -1;
+  };
+}
+
+/** The line without its terminator (a line read from a file or stdin may keep it); linear. */
+function withoutTerminator(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 10 || line.charCodeAt(end - 1) === 13)) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
 
 const ok = (value: unknown): Converted => ({ ok: true, value });
 const bad = (code: ParseErrorCode, message: string): Converted => ({ ok: false, code, message });
@@ -103,14 +221,9 @@ function asUserAgent(parse: UserAgentParser): Converter {
       const parsed = parse(value);
       return parsed.ok ? ok(parsed.value) : bad(parsed.code, parsed.message);
     }
-    // An already parsed user agent (a capsule re-read from a topic) is kept as sent.
-    if (typeof value === 'object' && !Array.isArray(value)) return ok(value as UserAgentInfo);
-    return bad(failCode(fromCapsule), `userAgent is neither a string nor an object`);
+    // Only text is accepted: a parsed object from a client could claim anything (is_bot: false).
+    return bad(failCode(fromCapsule), 'userAgent is not a string');
   };
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /**
@@ -119,19 +232,30 @@ function escapeRegex(text: string): string {
  * configuration mistake found at start, never a per-line failure.
  */
 export function compileFormat(format: string, options: FormatOptions = {}): LineParser {
+  const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   const fields: Field[] = [];
-  let pattern = '';
+  const tokens: Token[] = [];
   let isQson = false;
+  const capture = (name: string, convert: Converter | undefined, scan: Scan): void => {
+    tokens.push({ scan, field: fields.length });
+    fields.push({ name, convert });
+  };
   const spec = /%(?:\{([^}]*)\})?(.)?/y;
+  let text = '';
+  const flushText = (): void => {
+    if (text !== '') tokens.push({ scan: literal(text), literal: text });
+    text = '';
+  };
   for (let i = 0; i < format.length; ) {
     const c = format[i]!;
     if (/\s/.test(c)) {
       while (i < format.length && /\s/.test(format[i]!)) i++;
-      pattern += '\\s+';
+      flushText();
+      tokens.push({ scan: spaces });
       continue;
     }
     if (c !== '%') {
-      pattern += escapeRegex(c);
+      text += c;
       i++;
       continue;
     }
@@ -140,71 +264,75 @@ export function compileFormat(format: string, options: FormatOptions = {}): Line
     const [whole, name, letter] = m;
     i += whole.length;
     if (letter === '%' && name === undefined) {
-      pattern += '%';
+      text += '%';
       continue;
     }
+    flushText();
     const needName = (): string => {
-      if (name === undefined || !FIELD_NAME.test(name) || name === '__proto__') {
+      if (name === undefined || !FIELD_NAME.test(name) || name === '__proto__' || name === CAPSULE) {
         throw new ElError('EL_CONFIG_INVALID', `format ${JSON.stringify(format)}: %${letter} needs a field name, as in %{name}${letter}`);
       }
       return name;
     };
     switch (letter) {
       case 'q':
-        pattern += '(\\?\\S*)';
-        fields.push({ name: CAPSULE, convert: undefined });
+        capture(CAPSULE, undefined, qson);
         isQson = true;
         break;
       case 'j':
-        // JSON may hold spaces inside strings: prefer the brace-delimited form, backtracking to
-        // the last `}` that lets the rest of the line match.
-        pattern += '(\\{.*\\}|\\S+)';
-        fields.push({ name: CAPSULE, convert: undefined });
+        capture(CAPSULE, undefined, jsonObject);
         break;
       case 't':
-        pattern += ISO_TIME;
-        fields.push({ name: 'timestamp', convert: asTimestamp });
+        capture('timestamp', asTimestamp, isoTime);
         break;
       case 'D':
-        pattern += ISO_TIME;
-        fields.push({ name: 'dt', convert: asDt });
+        capture('dt', asDt, isoTime);
         break;
       case 'u': {
         if (!options.userAgent) throw new ElError('EL_CONFIG_INVALID', `format ${JSON.stringify(format)}: %u needs a user-agent parser`);
-        pattern += '([^\\t]+)';
-        fields.push({ name: 'userAgent', convert: asUserAgent(options.userAgent) });
+        capture('userAgent', asUserAgent(options.userAgent), untilTab);
         break;
       }
       case 'o':
-        pattern += '\\S+';
+        tokens.push({ scan: word });
         break;
       case 's':
-        pattern += '(\\S+)';
-        fields.push({ name: needName(), convert: asString });
+        capture(needName(), asString, word);
         break;
       case 'i':
-        pattern += '([^\\t]+)';
-        fields.push({ name: needName(), convert: asString });
+        capture(needName(), asString, untilTab);
         break;
       case 'd': {
         const n = needName();
-        pattern += '(\\d+)';
-        fields.push({ name: n, convert: asInteger(n) });
+        capture(n, asInteger(n), digits);
         break;
       }
       default:
         throw new ElError('EL_CONFIG_INVALID', `format ${JSON.stringify(format)}: unknown specifier ${JSON.stringify(whole)}`);
     }
   }
+  flushText();
+  for (let k = 0; k + 1 < tokens.length; k++) {
+    const next = tokens[k + 1]!;
+    const scan = tokens[k]!.scan;
+    if (next.literal !== undefined && (scan === word || scan === untilTab || scan === qson)) tokens[k] = { ...tokens[k]!, scan: endingAt(scan, next.literal) };
+  }
   const capsuleIndex = fields.findIndex((f) => f.name === CAPSULE);
   if (capsuleIndex < 0) throw new ElError('EL_CONFIG_INVALID', `format ${JSON.stringify(format)} has no capsule (%q or %j)`);
   if (fields.filter((f) => f.name === CAPSULE).length > 1) throw new ElError('EL_CONFIG_INVALID', `format ${JSON.stringify(format)} has two capsules`);
-  const regex = new RegExp(`^${pattern}$`);
 
-  // Converters by field name, applied to capsule values too (the capsule wins, converted).
+  // The line's own fields, and the converters a capsule value of the same name goes through.
+  const lineFields = fields.filter((f) => f.name !== CAPSULE);
   const converters = new Map<string, Converter>();
-  for (const f of fields) if (f.convert && f.name !== CAPSULE) converters.set(f.name, f.convert);
+  for (const f of lineFields) converters.set(f.name, f.convert!);
   if (options.userAgent && !converters.has('userAgent')) converters.set('userAgent', asUserAgent(options.userAgent));
+  // The line's fields win over the capsule's, except a user agent: apps send their own, as text
+  // that is parsed like the header. dt and timestamp are one identity field: a line with either
+  // leaves the capsule neither.
+  const lineNames = new Set(lineFields.map((f) => f.name).filter((name) => name !== 'userAgent'));
+  if (lineNames.has('dt') || lineNames.has('timestamp')) lineNames.add('dt').add('timestamp');
+  const dropFromCapsule = [...lineNames, ...SERVER_ONLY];
+  const capsuleWins = new Set(['userAgent']);
 
   const fail = (code: ParseErrorCode, message: string, rawEvent: string, hintsFrom: string): ParseFailure => ({
     ok: false,
@@ -216,14 +344,33 @@ export function compileFormat(format: string, options: FormatOptions = {}): Line
 
   return (rawLine) => {
     if (typeof rawLine !== 'string') return fail('EL_PARSE_FAILED', 'raw event is not a string', String(rawLine), '');
+    // Longer than the limit in UTF-16 units is longer in bytes; measure bytes only when it may be.
+    if (rawLine.length > limits.maxLineBytes || (rawLine.length * 3 > limits.maxLineBytes && utf8Length(rawLine) > limits.maxLineBytes)) {
+      const head = truncateText(rawLine, limits.maxLineBytes);
+      return fail('EL_INPUT_LIMIT', `line is longer than ${limits.maxLineBytes} bytes`, head, head.slice(0, 4096));
+    }
     // A line read from a file or stdin may keep its terminator; it is not part of any field.
-    const line = rawLine.replace(/[\r\n]+$/, '');
-    const m = regex.exec(line);
-    if (!m) return fail('EL_PARSE_FAILED', `line does not match format ${JSON.stringify(format)}`, rawLine, line);
-    const capsuleText = m[capsuleIndex + 1]!;
-    const decoded = isQson ? decodeQson(capsuleText) : parseJsonObject(capsuleText);
-    if (!decoded.ok) return fail('EL_DECODE_FAILED', decoded.message, rawLine, capsuleText);
+    const line = withoutTerminator(rawLine);
+    const captured: string[] = [];
+    let pos = 0;
+    let matched = true;
+    for (const token of tokens) {
+      const end = token.scan(line, pos);
+      if (end < 0) {
+        matched = false;
+        break;
+      }
+      if (token.field !== undefined) captured[token.field] = line.slice(pos, end);
+      pos = end;
+    }
+    if (!matched || pos !== line.length) {
+      return fail('EL_PARSE_FAILED', `line does not match format ${JSON.stringify(format)}`, rawLine, line);
+    }
+    const capsuleText = captured[capsuleIndex]!;
+    const decoded = isQson ? decodeQson(capsuleText, limits) : parseJsonObject(capsuleText, limits);
+    if (!decoded.ok) return fail(decoded.limit !== undefined ? 'EL_INPUT_LIMIT' : 'EL_DECODE_FAILED', decoded.message, rawLine, capsuleText);
     const merged = decoded.value;
+    for (const name of dropFromCapsule) delete merged[name];
     for (const [name, convert] of converters) {
       if (!Object.prototype.hasOwnProperty.call(merged, name)) continue;
       const r = convert(merged[name], true);
@@ -232,8 +379,9 @@ export function compileFormat(format: string, options: FormatOptions = {}): Line
     }
     for (let k = 0; k < fields.length; k++) {
       const f = fields[k]!;
-      if (!f.convert || f.name === CAPSULE || Object.prototype.hasOwnProperty.call(merged, f.name)) continue;
-      const r = f.convert(m[k + 1], false);
+      // A capsule user agent that is empty or `-` (converted to null) says nothing: the line's stands.
+      if (f.name === CAPSULE || (capsuleWins.has(f.name) && merged[f.name] !== undefined && merged[f.name] !== null)) continue;
+      const r = f.convert!(captured[k], false);
       if (!r.ok) return fail(r.code, r.message, rawLine, capsuleText);
       merged[f.name] = r.value;
     }

@@ -3,10 +3,12 @@
  * Pure; decoding never throws, failures come back as data.
  */
 
+import { checkJsonLimits, DEFAULT_INPUT_LIMITS, type InputLimits, type LimitViolation } from './input-limits.js';
+
 /** A decoded QSON capsule, or why it could not be decoded. */
 export type QsonResult =
   | { readonly ok: true; readonly value: Record<string, unknown> }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string; readonly limit?: LimitViolation };
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8 = new TextEncoder();
@@ -66,14 +68,17 @@ export function stripQsonMarks(qson: string): string {
  * Decodes a QSON capsule: strip `?`/`;`, `+` → space, percent-decode as strict UTF-8, parse JSON.
  * The result must be a JSON object.
  */
-export function decodeQson(qson: string): QsonResult {
+export function decodeQson(qson: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): QsonResult {
   const text = percentDecodeUtf8(stripQsonMarks(qson).replace(/\+/g, ' '));
   if (text === undefined) return { ok: false, message: 'capsule is not valid percent-encoded UTF-8' };
-  return parseJsonObject(text);
+  return parseJsonObject(text, limits);
 }
 
-/** Parses `text` as JSON that must be an object (the `%j` capsule, and the last step of QSON). */
-export function parseJsonObject(text: string): QsonResult {
+/**
+ * Parses `text` as JSON that must be an object (the `%j` capsule, and the last step of QSON)
+ * within the input limits (a violation comes back with `limit` set).
+ */
+export function parseJsonObject(text: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): QsonResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -83,6 +88,8 @@ export function parseJsonObject(text: string): QsonResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, message: `capsule is JSON but not an object (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})` };
   }
+  const limit = checkJsonLimits(value, limits);
+  if (limit !== undefined) return { ok: false, message: `capsule is over a limit: ${limit.message}`, limit };
   return { ok: true, value: value as Record<string, unknown> };
 }
 

@@ -57,7 +57,10 @@ interface Failure { readonly error: ElError; readonly until: number }
  * draft-03's decimal semantics (the conversion keeps the keyword; see divisible-by.ts).
  */
 export function createEventSchemaAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false });
+  // ownProperties: a property named `constructor` or `toString` is looked up on the event
+  // itself, not inherited from Object.prototype. strictNumbers: Infinity and NaN are no numbers
+  // (JSON would write them as null).
+  const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false, ownProperties: true, strictNumbers: true });
   addFormats(ajv);
   ajv.addKeyword({
     keyword: 'divisibleBy',

@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from 'pino';
 import { formatRawLine, isoSeconds } from '../intake/raw-line.js';
 import type { OfferResult } from '../intake/line-batcher.js';
-import type { IntakeMetrics } from '../intake/intake-metrics.js';
+import type { Socket } from 'node:net';
+import type { IntakeMetrics, RejectReason } from '../intake/intake-metrics.js';
 import type { SeqAllocator } from '../intake/seq-allocator.js';
 
 /** What the intake stamps on a server-side event. */
@@ -44,6 +45,53 @@ export interface IntakeAppDeps {
   readonly logger?: Logger;
   /** Largest `/v1/events` body, bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** Time limits of one request; the defaults are {@link HTTP_LIMITS}. */
+  readonly limits?: Partial<HttpLimits>;
+}
+
+/** The intake's HTTP limits (README "Limits"). */
+export interface HttpLimits {
+  /** A beacon's body is read and discarded; a longer one is answered 413. */
+  readonly maxBeaconBodyBytes: number;
+  /** Most events in one `/v1/events` request; more is answered 413 before any is looked at. */
+  readonly maxEventsPerRequest: number;
+  /** Time to receive the request line and headers; a slower client is closed with 408. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive the whole request, body included; a slower client is closed with 408. */
+  readonly requestTimeoutMs: number;
+  /** Room for the request line's path and the headers, on top of `maxQueryLength`. */
+  readonly headerAllowanceBytes: number;
+}
+
+/** The defaults: generous for any browser or app, short for a client that drips bytes. */
+export const HTTP_LIMITS: HttpLimits = Object.freeze({
+  maxBeaconBodyBytes: 65_536,
+  maxEventsPerRequest: 1_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  headerAllowanceBytes: 16_384,
+});
+
+/** Longest per-event message in a `/v1/events` answer (the EventError keeps the whole message). */
+const MAX_ANSWER_MESSAGE = 300;
+
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, RejectReason]>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout'],
+  HPE_HEADER_OVERFLOW: [431, 'header_too_large'],
+};
+
+/**
+ * Answers a request Node refused before routing it (too slow, headers too large, not HTTP) and
+ * closes its connection, counting it; a reset connection is only closed.
+ */
+function clientError(metrics: IntakeMetrics): (error: Error & { code?: string }, socket: Socket) => void {
+  return (error, socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, reason] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'malformed' as const];
+    metrics.requestRejected(reason);
+    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.destroySoon();
+  };
 }
 
 /** The client address: the socket's, IPv4-mapped IPv6 written as plain IPv4. */
@@ -75,11 +123,34 @@ async function nextSeqId(seq: IntakeAppDeps['seq']): Promise<number | undefined>
  */
 export function buildIntakeApp(deps: IntakeAppDeps): FastifyInstance {
   const { metrics } = deps;
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...deps.limits };
   const app = Fastify({
     logger: false,
     bodyLimit: deps.bodyLimit ?? 1_048_576,
     // The beacon's query is taken raw from the URL; parsing it into an object is wasted work.
     routerOptions: { querystringParser: () => ({}) },
+    // Node's header limit (16 KiB by default) would answer a long query 431 before the route's
+    // own 414: size it from the query limit, so `--max-query-length` is the limit that applies.
+    // Slow clients are checked every second (Node's default is every 30 s).
+    http: {
+      maxHeaderSize: deps.maxQueryLength + limits.headerAllowanceBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    clientErrorHandler: clientError(metrics),
+  });
+
+  // A body over a limit is answered 413 and its connection closed, so the client cannot go on
+  // sending the rest of it into a socket the server would otherwise drain.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') metrics.requestRejected('body_too_large');
+      return reply.code(413).header('connection', 'close').send();
+    }
+    if (status >= 500) deps.logger?.error({ err: error }, 'intake request failed');
+    return reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
   });
 
   const beacon = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -118,10 +189,27 @@ export function buildIntakeApp(deps: IntakeAppDeps): FastifyInstance {
     // sendBeacon posts with arbitrary content types (text/plain, none); the payload is in the
     // query, so any body is read and discarded instead of being refused with 415.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, payload, done) => {
+    scope.addContentTypeParser('*', (req, payload, done) => {
+      const tooLarge = (): void => {
+        metrics.beaconReceived();
+        metrics.beaconDropped('body_too_large');
+        done(Object.assign(new Error('beacon body too large'), { statusCode: 413 }), undefined);
+      };
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > limits.maxBeaconBodyBytes) return tooLarge();
+      let size = 0;
+      let over = false;
       payload.on('error', done);
-      payload.on('end', () => done(null, undefined));
-      payload.resume();
+      payload.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limits.maxBeaconBodyBytes && !over) {
+          over = true;
+          tooLarge();
+        }
+      });
+      payload.on('end', () => {
+        if (!over) done(null, undefined);
+      });
     });
     scope.get('/beacon/event', beacon);
     scope.post('/beacon/event', beacon);
@@ -133,6 +221,11 @@ export function buildIntakeApp(deps: IntakeAppDeps): FastifyInstance {
     const body = req.body;
     const list: unknown[] | undefined = Array.isArray(body) ? body : body !== null && typeof body === 'object' ? [body] : undefined;
     if (!list || list.length === 0) return reply.code(400).send({ error: 'expected a JSON object or a non-empty array of objects' });
+    // Each event may become an EventError quoting it: the count is bounded before any is built.
+    if (list.length > limits.maxEventsPerRequest) {
+      metrics.requestRejected('too_many_events');
+      return reply.code(413).send({ error: `at most ${limits.maxEventsPerRequest} events per request; split the batch` });
+    }
     const dt = `${isoSeconds(deps.clock())}Z`;
     const userAgent = req.headers['user-agent'];
     const ip = clientIp(req);
@@ -148,7 +241,7 @@ export function buildIntakeApp(deps: IntakeAppDeps): FastifyInstance {
         metrics.event('valid');
       } else {
         invalid.push(result.error);
-        errors.push({ index, message: result.message });
+        errors.push({ index, message: result.message.length > MAX_ANSWER_MESSAGE ? `${result.message.slice(0, MAX_ANSWER_MESSAGE)}…` : result.message });
         metrics.event('invalid');
       }
     }

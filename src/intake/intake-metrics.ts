@@ -2,8 +2,18 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { metricOnce } from '../observability/metrics.js';
 
 /** Why a beacon was not produced: a closed set, so the label stays bounded. */
-export const DROP_REASONS = ['too_long', 'empty', 'backlog_full', 'producer_down', 'seq_unavailable', 'shutdown'] as const;
+export const DROP_REASONS = ['too_long', 'empty', 'body_too_large', 'backlog_full', 'producer_down', 'seq_unavailable', 'shutdown'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/**
+ * Why a request was refused before any route saw it, or by `/v1/events` for its size: a closed
+ * set. `request_timeout` is a client too slow with its headers or body (closed with 408),
+ * `header_too_large` a request line and headers over the server's limit (431), `malformed` a
+ * request that is not HTTP (400), `too_many_events` and `body_too_large` a `/v1/events` request
+ * over its limits (413).
+ */
+export const REJECT_REASONS = ['request_timeout', 'header_too_large', 'malformed', 'too_many_events', 'body_too_large'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Outcomes of one server-side event of `POST /v1/events`. */
 export type EventOutcome = 'valid' | 'invalid';
@@ -15,6 +25,8 @@ export interface IntakeMetrics {
   beaconDropped(reason: DropReason, count?: number): void;
   produceLatency(seconds: number): void;
   event(outcome: EventOutcome): void;
+  /** Counts a request refused for its size, its slowness or its form. */
+  requestRejected(reason: RejectReason): void;
   /** Sets the source of the backlog gauge (read at scrape time). */
   backlogFrom(read: () => number): void;
 }
@@ -40,6 +52,9 @@ export function createIntakeMetrics(registry: Registry, intake: string): IntakeM
   const events = metricOnce(registry, 'eventlogging_intake_events_total', () => new Counter({
     name: 'eventlogging_intake_events_total', help: 'Server-side events received on /v1/events, by outcome.', labelNames: ['intake', 'outcome'], registers: [registry],
   }));
+  const rejected = metricOnce(registry, 'eventlogging_intake_rejected_requests_total', () => new Counter({
+    name: 'eventlogging_intake_rejected_requests_total', help: 'Requests refused for their size, slowness or form, by reason.', labelNames: ['intake', 'reason'], registers: [registry],
+  }));
   const sources = new Map<string, () => number>();
   const backlog = metricOnce(registry, 'eventlogging_intake_backlog_messages', () => new Gauge({
     name: 'eventlogging_intake_backlog_messages', help: 'Raw lines accepted but not yet acknowledged by the output.', labelNames: ['intake'], registers: [registry],
@@ -51,6 +66,7 @@ export function createIntakeMetrics(registry: Registry, intake: string): IntakeM
     for (const [name, read] of sources) backlog.set({ intake: name }, read());
   };
   for (const reason of DROP_REASONS) dropped.inc({ intake, reason }, 0);
+  for (const reason of REJECT_REASONS) rejected.inc({ intake, reason }, 0);
   received.inc({ intake }, 0);
   produced.inc({ intake }, 0);
   return {
@@ -59,6 +75,7 @@ export function createIntakeMetrics(registry: Registry, intake: string): IntakeM
     beaconDropped: (reason, count = 1) => dropped.inc({ intake, reason }, count),
     produceLatency: (seconds) => latency.observe({ intake }, seconds),
     event: (outcome) => events.inc({ intake, outcome }),
+    requestRejected: (reason) => rejected.inc({ intake, reason }),
     backlogFrom: (read) => {
       sources.set(intake, read);
     },

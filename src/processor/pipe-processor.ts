@@ -4,11 +4,12 @@
  * stdout://`. Output follows input order; lines are written in batches, each awaited before the
  * next is read, so memory stays bounded however large the input.
  */
-import { createInterface } from 'node:readline';
+import { DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
 import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
 import { routeChecked, type Checked } from '../streams/route.js';
 import type { ProcessorCore } from './processor-core.js';
 import type { ProcessorMetrics } from './processor-metrics.js';
+import { byteLines } from './byte-lines.js';
 
 /** What {@link runPipeProcessor} needs. */
 export interface PipeProcessorDeps {
@@ -59,12 +60,14 @@ export async function runPipeProcessor(deps: PipeProcessorDeps): Promise<PipeSum
     for (const m of routeChecked(core.route, checked)) pending.push(m);
   };
 
-  const reader = createInterface({ input: deps.input, crlfDelay: Infinity });
-  const onAbort = () => reader.close();
+  const lineBytes = byteLines(deps.input as AsyncIterable<Buffer | string>, DEFAULT_INPUT_LIMITS.maxLineBytes);
+  // Stopping ends the read at once, even while it waits for input that may never come.
+  const onAbort = () => (deps.input as { destroy?: () => void }).destroy?.();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const line of reader) {
-      if (line === '') continue;
+    for await (const line of withStop(lineBytes, signal)) {
+      // A blank line (a file's trailing newline) is never an event.
+      if (line.length === 0) continue;
       lines += 1;
       const checked = core.check({ value: line });
       take(checked instanceof Promise ? await checked : checked);
@@ -75,7 +78,16 @@ export async function runPipeProcessor(deps: PipeProcessorDeps): Promise<PipeSum
     await flush();
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    reader.close();
+    await lineBytes.return(undefined);
   }
   return { lines, valid, invalid, messages };
+}
+
+/** The lines until `signal` stops them: a read cut short by stopping ends the lines, it is no failure. */
+async function* withStop(lines: AsyncGenerator<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  try {
+    yield* lines;
+  } catch (error) {
+    if (signal?.aborted !== true) throw error;
+  }
 }

@@ -7,6 +7,7 @@ import { map, type OperatorFunction } from 'rxjs';
 import { encapsulate, type EventCapsule } from '../domain/capsule.js';
 import type { EventErrorInput, MessageSource } from '../domain/event-error.js';
 import type { LineParser } from '../domain/format-string.js';
+import { DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
 import { recoverCapsuleHints } from '../domain/qson.js';
 
 /** One raw line, with where it was read from (Kafka) when known. */
@@ -60,6 +61,11 @@ function decodeStrict(bytes: Uint8Array): string | undefined {
  */
 export function parseMessage(parseLine: LineParser, message: RawMessage): ParsedOrFailed {
   const { source, value } = message;
+  if (value instanceof Uint8Array && value.length > DEFAULT_INPUT_LIMITS.maxLineBytes) {
+    // Measured before decoding: a cut line may end inside a character, and its size is the failure.
+    const head = lossyUtf8.decode(value.subarray(0, DEFAULT_INPUT_LIMITS.maxLineBytes));
+    return failedItem({ code: 'processor', message: `line is longer than ${DEFAULT_INPUT_LIMITS.maxLineBytes} bytes`, stage: 'parse', errorCode: 'EL_INPUT_LIMIT', ...recoverCapsuleHints(head.slice(0, 4096)) }, head, source);
+  }
   const decoded = typeof value === 'string' ? value : value === null ? '' : decodeStrict(value);
   // Bytes that are not UTF-8 still go to the EventError, lossily decoded, so an operator sees them.
   const rawEvent = decoded ?? lossyUtf8.decode(value as Uint8Array);

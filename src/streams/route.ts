@@ -93,9 +93,34 @@ export function admits(output: RouteOutput, schema: string): boolean {
 
 /**
  * The messages one checked record produces. The capsule is serialised once and shared by every
- * output (the JSON is the same on each topic). Never throws.
+ * output (the JSON is the same on each topic). Never throws: the input limits keep every capsule
+ * serialisable, and should one still fail (a bug), it becomes an `EL_INTERNAL` EventError instead
+ * of ending the partition's stream on a record it would then meet again after every restart.
  */
 export function routeChecked(deps: RouteDeps, item: Checked): RoutedMessage[] {
+  try {
+    return routeUnguarded(deps, item);
+  } catch (error) {
+    if (item.kind === 'failed' && item.error.errorCode === 'EL_INTERNAL') return [];
+    const rawEvent = item.kind === 'failed' ? item.error.rawEvent : '';
+    const internal: FailedCheck = {
+      kind: 'failed',
+      error: {
+        code: 'processor', rawEvent, message: `internal error while routing: ${String(error)}`, stage: 'route', errorCode: 'EL_INTERNAL',
+        ...(item.kind === 'valid' ? { schema: item.capsule.schema, revision: item.capsule.revision } : {}),
+        ...(item.source !== undefined ? { source: item.source } : {}),
+      },
+      ...(item.source !== undefined ? { source: item.source } : {}),
+    };
+    try {
+      return routeUnguarded(deps, internal);
+    } catch {
+      return [];
+    }
+  }
+}
+
+function routeUnguarded(deps: RouteDeps, item: Checked): RoutedMessage[] {
   const keyed = deps.keyByUuid ?? true;
   if (item.kind === 'valid') {
     const { capsule } = item;

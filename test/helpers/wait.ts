@@ -1,5 +1,8 @@
-/** Polls `check` every 100 ms until it holds; rejects naming `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Polls `check` every 100 ms until it holds; rejects naming `what` after `timeoutMs`. A function
+ * `what` is called at the timeout, so the message shows the last state seen, not the first.
+ */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -10,5 +13,5 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }

@@ -38,7 +38,7 @@ const lineParts = fc.record({
   userAgent: userAgentText,
 });
 
-const CODES = new Set(['EL_PARSE_FAILED', 'EL_DECODE_FAILED', 'EL_USER_AGENT_TOO_LONG']);
+const CODES = new Set(['EL_PARSE_FAILED', 'EL_DECODE_FAILED', 'EL_USER_AGENT_TOO_LONG', 'EL_INPUT_LIMIT']);
 function wellFormed(r: ParseResult, input: string): void {
   if (r.ok) return;
   assert.ok(CODES.has(r.code), r.code);

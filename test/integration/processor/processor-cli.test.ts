@@ -79,3 +79,66 @@ test('a bad FORMAT is a usage error (exit 2) with a message', async () => {
   assert.equal(code, 2);
   assert.match(stderr, /no capsule/);
 });
+
+test('a file mixing every hostile line with ordinary ones: exit 0, exactly one output per line, in under 10 s', { timeout: 60_000 }, async (t) => {
+  const q = (capsule: string) => `?${encodeURIComponent(capsule)};`;
+  const tail = (seq: number) => `\tcp1.example.org\t${seq}\t2024-01-01T00:00:00\t10.0.0.1\tMozilla/5.0`;
+  const ordinary = (seq: number) => Buffer.from(`${q(JSON.stringify({ schema: 'Test', revision: 1, wiki: 'w', event: { value: `ok-${seq}` } }))}${tail(seq)}`);
+  const hostile: Buffer[] = [
+    // Nesting that overflowed JSON.stringify in the route stage, in the user agent and in the event.
+    Buffer.from(`${q(`{"schema":"Test","revision":1,"wiki":"w","userAgent":${'{"a":'.repeat(4150)}1${'}'.repeat(4150)},"event":{}}`)}${tail(1001)}`),
+    Buffer.from(`${q(`{"schema":"Test","revision":1,"wiki":"w","event":{"free":${'['.repeat(5000)}${']'.repeat(5000)}}}`)}${tail(1002)}`),
+    // 50,000 keys, and 37,657 unknown properties.
+    Buffer.from(`${q(JSON.stringify({ schema: 'Test', revision: 1, wiki: 'w', event: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])) }))}${tail(1003)}`),
+    // A client choosing its uuid (recvFrom, seqId, dt), its ip, topic and a parsed user agent.
+    Buffer.from(`${q(JSON.stringify({ schema: 'Test', revision: 1, wiki: 'w', event: {}, recvFrom: 'x', seqId: 1, dt: '2020-01-01T00:00:00Z', ip: '6.6.6.6', topic: 't', userAgent: { is_bot: false } }))}${tail(1004)}`),
+    Buffer.from(`${q(JSON.stringify({ schema: 'Test', revision: 1, wiki: 'w', event: { value: 'a' }, recvFrom: 'x', seqId: 1, dt: '2020-01-01T00:00:00Z' }))}${tail(1005)}`),
+    Buffer.from(`${q(JSON.stringify({ schema: 'Test', revision: 1, wiki: 'w', event: { value: 'b' }, recvFrom: 'x', seqId: 1, dt: '2020-01-01T00:00:00Z' }))}${tail(1006)}`),
+    // 1e999, __proto__.
+    Buffer.from(`${q('{"schema":"Test","revision":1,"wiki":"w","event":{"value":"v","n":1e999}}')}${tail(1007)}`),
+    Buffer.from(`${q('{"schema":"Test","revision":1,"wiki":"w","event":{"free":{"__proto__":{"x":1}}}}')}${tail(1008)}`),
+    // Lines that made the former line regex backtrack quadratically.
+    Buffer.from(`${q('{"schema":"Test","revision":1,"wiki":"w","event":{}}')}\tcp1\t1\t2024-01-01T00:00:00${'\t '.repeat(40_000)}\t`),
+    Buffer.from(`${'\r'.repeat(60_000)}\t`),
+    // Bytes that are not UTF-8, and a line over the size limit.
+    Buffer.concat([Buffer.from(q('{"schema":"Test","revision":1,"wiki":"w","event":{"value":"')), Buffer.from([0xc3, 0x28]), Buffer.from(`"}}${tail(1011)}`)]),
+    Buffer.from(`${q(JSON.stringify({ schema: 'Test', revision: 1, wiki: 'w', event: { value: 'x'.repeat(200_000) } }))}${tail(1012)}`),
+  ];
+  const lines: Buffer[] = [];
+  hostile.forEach((h, i) => lines.push(ordinary(i * 2), h, ordinary(i * 2 + 1)));
+  const dir = mkdtempSync(join(tmpdir(), 'el-hostile-'));
+  const file = join(dir, 'hostile.log');
+  writeFileSync(file, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+  const started = Date.now();
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(BIN, ['processor', FORMAT, `file://${file}`, 'stdout://', '--output-invalid', '--schemas-path', 'schemas'], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+    // The bound of the issue this test comes from: a line must not take seconds.
+    const limit = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += String(d); });
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  const elapsed = Date.now() - started;
+  assert.equal(result.signal, null, `killed after 10 s: ${result.stderr.slice(0, 2000)}`);
+  assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+  const docs = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { schema: string; uuid: string; event: Record<string, unknown> });
+  assert.equal(docs.length, lines.length, 'one output per input line');
+  docs.forEach((d, i) => {
+    if (i % 3 !== 1) assert.equal(d.event.value, `ok-${Math.floor(i / 3) * 2 + (i % 3 === 2 ? 1 : 0)}`, `ordinary line ${i + 1}`);
+  });
+  const out = (n: number) => docs[n * 3 + 1]!;
+  for (const n of [0, 1, 2, 6, 7]) assert.equal(out(n).event.errorCode, 'EL_INPUT_LIMIT', `hostile line ${n}`);
+  assert.equal(out(3).event.errorCode, 'EL_DECODE_FAILED', 'a parsed user agent from the client is refused');
+  assert.notEqual(out(4).uuid, out(5).uuid, 'two events with the same forged identity keep their own uuids');
+  assert.equal(out(8).event.errorCode, 'EL_PARSE_FAILED');
+  assert.equal(out(9).event.errorCode, 'EL_PARSE_FAILED');
+  assert.equal(out(10).event.errorCode, 'EL_DECODE_FAILED', 'bad UTF-8 is refused, never replaced');
+  assert.equal(out(11).event.errorCode, 'EL_INPUT_LIMIT');
+  t.diagnostic(`${lines.length} lines (${hostile.length} hostile) in ${elapsed} ms`);
+});

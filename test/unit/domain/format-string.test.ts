@@ -54,23 +54,42 @@ describe('compileFormat, production format', () => {
     assert.equal(f.ip, '-');
   });
 
-  it('lets capsule fields win, converted by the field converter', () => {
+  it('lets the line\'s identity fields win over the capsule\'s, so a client cannot choose its uuid', () => {
     const capsule = {
       event: { a: 1 }, schema: 'Test', revision: 1,
-      recvFrom: 'from.capsule', seqId: '7', dt: '2013-01-19T23:16:38', userAgent: 'Capsule/1.0',
+      recvFrom: 'from.capsule', seqId: 7, dt: '2013-01-19T23:16:38', ip: '6.6.6.6', uuid: 'f'.repeat(32), topic: 'chosen',
     };
     const line = `${encodeQson(capsule)}\tfrom.line\t99\t2016-09-26T07:01:42\t10.0.0.1\tLine/2.0`;
     const f = fields(parseLine(line));
-    assert.equal(f.recvFrom, 'from.capsule');
-    assert.equal(f.seqId, 7, 'the %d converter applies to the capsule value');
-    assert.equal(f.dt, '2013-01-19T23:16:38Z', 'the %D converter applies to the capsule value');
-    assert.equal((f.userAgent as { browser_family: string }).browser_family, 'Capsule');
-    assert.equal(f.ip, '10.0.0.1', 'fields the capsule lacks come from the line');
+    assert.equal(f.recvFrom, 'from.line');
+    assert.equal(f.seqId, 99);
+    assert.equal(f.dt, '2016-09-26T07:01:42Z');
+    assert.equal(f.ip, '10.0.0.1');
+    assert.equal('uuid' in f, false, 'a capsule uuid is dropped');
+    assert.equal('topic' in f, false, 'a capsule topic is dropped');
+  });
+
+  it('takes a capsule userAgent only as text, parsed like the header; an object is refused', () => {
+    const base = { event: {}, schema: 'Test', revision: 1 };
+    const ok = fields(parseLine(`${encodeQson({ ...base, userAgent: 'Capsule/1.0' })}\th\t1\t2016-09-26T07:01:42\t-\tLine/2.0`));
+    assert.equal((ok.userAgent as { browser_family: string }).browser_family, 'Capsule', 'an app sends its own user agent');
+    const forged = failure(parseLine(`${encodeQson({ ...base, userAgent: { is_bot: false, browser_family: 'x' } })}\th\t1\t2016-09-26T07:01:42\t-\tLine/2.0`));
+    assert.equal(forged.code, 'EL_DECODE_FAILED');
+    const long = failure(parseLine(`${encodeQson({ ...base, userAgent: 'x'.repeat(2000) })}\th\t1\t2016-09-26T07:01:42\t-\tLine/2.0`));
+    assert.equal(long.code, 'EL_USER_AGENT_TOO_LONG', 'the length limit holds for a capsule user agent too');
+  });
+
+  it('fills fields the line lacks from the capsule (a %j-only format keeps working)', () => {
+    const p = compileFormat('%j', { userAgent });
+    const f = fields(p(JSON.stringify({ event: {}, schema: 'T', revision: 1, recvFrom: 'c', seqId: 7, dt: '2013-01-19T23:16:38', userAgent: 'App/1.0' })));
+    assert.equal(f.recvFrom, 'c');
+    assert.equal(f.seqId, 7);
+    assert.equal((f.userAgent as { browser_family: string }).browser_family, 'App');
   });
 
   it('fails a capsule value its converter rejects with EL_DECODE_FAILED', () => {
-    const line = `${encodeQson({ schema: 'Edit', revision: 1, event: {}, seqId: 'seven' })}\th\t1\t2016-09-26T07:01:42\t-\t-`;
-    const r = failure(parseLine(line));
+    const line = `${encodeQson({ schema: 'Edit', revision: 1, event: {}, userAgent: 42 })}\th\t1\t2016-09-26T07:01:42\t-`;
+    const r = failure(compileFormat('%q %{recvFrom}s %{seqId}d %D %{ip}i', { userAgent })(line));
     assert.equal(r.code, 'EL_DECODE_FAILED');
     assert.equal(r.schema, 'Edit');
   });
@@ -151,3 +170,56 @@ describe('compileFormat, specifiers', () => {
     invalid('%q %');
   });
 });
+
+describe('compileFormat, hostile lines', () => {
+  // Lines that made the former whole-line regex backtrack quadratically (a 32 KB one took
+  // seconds): each is parsed in one pass now, and answered like any other line that does not match.
+  it('fails lines built to make a backtracking matcher explode, with EL_PARSE_FAILED', () => {
+    const prefix = `${encodeQson({ schema: 'A', revision: 1, event: {} })}\th\t1\t2016-09-26T07:01:42`;
+    for (const line of [
+      `${'\n'.repeat(100_000)}\t`,
+      `${'\r\n'.repeat(50_000)}x`,
+      `${prefix}${'\t '.repeat(50_000)}\t`,
+      `${prefix}\t1.2.3.4\t${'a '.repeat(50_000)}\t`,
+    ]) {
+      assert.equal(failure(parseLine(line)).code, 'EL_PARSE_FAILED');
+    }
+  });
+
+  it('fails a line over the size limit with EL_INPUT_LIMIT, quoting only its head', () => {
+    const p = compileFormat(PRODUCTION, { userAgent, limits: { maxLineBytes: 1000, maxDepth: 32, maxObjectKeys: 1000, maxValues: 20_000 } });
+    const long = `${encodeQson({ schema: 'Edit', revision: 1, event: { t: 'x'.repeat(2000) } })}\th\t1\t2016-09-26T07:01:42\t-\t-`;
+    const r = failure(p(long));
+    assert.equal(r.code, 'EL_INPUT_LIMIT');
+    assert.equal(r.schema, 'Edit', 'the schema is still named');
+    assert.equal(r.rawEvent.length, 1000);
+    // Multi-byte characters count as bytes: 400 × '€' is 1,200 bytes in 400 UTF-16 units.
+    const wide = `${encodeQson({ schema: 'Edit', revision: 1, event: {} })}\th\t1\t2016-09-26T07:01:42\t-\t${'€'.repeat(400)}`;
+    assert.equal(failure(p(wide)).code, 'EL_INPUT_LIMIT');
+  });
+
+  it('fails a capsule nested 5,000 levels deep or with 50,000 keys with EL_INPUT_LIMIT', () => {
+    const deep = `{"schema":"Edit","revision":1,"event":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const wide = JSON.stringify({ schema: 'Edit', revision: 1, event: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, 1])) });
+    for (const capsule of [deep, wide]) {
+      const r = failure(parseLine(`?${encodeURIComponent(capsule)};\th\t1\t2016-09-26T07:01:42\t-\t-`));
+      assert.equal(r.code, 'EL_INPUT_LIMIT');
+      assert.equal(r.schema, 'Edit');
+    }
+  });
+
+  it('splits a run followed by a literal at the literal\'s last occurrence, as a greedy match would', () => {
+    const p = compileFormat('%q %{a}s:%{b}s');
+    const f = fields(p(`${encodeQson({ x: 1 })} x:y:z`));
+    assert.equal(f.a, 'x:y');
+    assert.equal(f.b, 'z');
+  });
+
+  it('reads a %j capsule whose strings hold spaces and braces up to the brace that closes it', () => {
+    const p = compileFormat('%j %{recvFrom}s');
+    const f = fields(p(`${JSON.stringify({ note: 'a } b { c', n: [1, { d: '}' }] })} host1`));
+    assert.equal(f.note, 'a } b { c');
+    assert.equal(f.recvFrom, 'host1');
+  });
+});
+

@@ -163,3 +163,29 @@ test('divisibleBy holds for large integers (ajv read 1e21 / 1 through parseInt a
   assert.equal((await check({ h: 2.25 })).ok, false);
   assert.equal((await check({ n: -2.0000000000000004 })).ok, false, 'not a multiple, however close');
 });
+
+test('an optional property named like an Object.prototype member is looked up on the event only', async () => {
+  const registry = createSchemaRegistry({ load: countingLoader({ Edit: { properties: { constructor: { type: 'string' }, toString: { type: 'integer' } } } }).load, now: () => 0 });
+  const compiled = await registry.get('Edit', 1);
+  assert.deepEqual(compiled.validate(capsule({})), { ok: true }, 'an empty event lacks them: it does not inherit them');
+  assert.equal(compiled.validate(capsule({ constructor: 5 })).ok, false);
+});
+
+test('a number JSON cannot hold (1e999 parses as Infinity) is no integer and no number', async () => {
+  const registry = createSchemaRegistry({ load: countingLoader({ Edit: { properties: { n: { type: 'integer' }, x: { type: 'number' } } } }).load, now: () => 0 });
+  const compiled = await registry.get('Edit', 1);
+  assert.equal(compiled.validate(capsule(JSON.parse('{"n":1e999}'))).ok, false);
+  assert.equal(compiled.validate(capsule({ x: Number.NaN })).ok, false);
+  assert.deepEqual(compiled.validate(capsule({ n: 3, x: 1.5 })), { ok: true });
+});
+
+test('an event with 37,657 unknown properties gets a short message naming ten and counting the rest', async () => {
+  const registry = createSchemaRegistry({ load: countingLoader({ Edit: { properties: { a: { type: 'string' } }, additionalProperties: false } }).load, now: () => 0 });
+  const compiled = await registry.get('Edit', 1);
+  const wide = Object.fromEntries(Array.from({ length: 37_657 }, (_, i) => [`k${i}`, i]));
+  const result = compiled.validate(capsule(wide));
+  assert.equal(result.ok, false);
+  const message = (result as { message: string }).message;
+  assert.match(message, /; and 37647 more$/);
+  assert.ok(message.length < 2000, `message of ${message.length} characters`);
+});

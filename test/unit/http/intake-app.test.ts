@@ -159,3 +159,31 @@ test('POST /v1/events: output failure is 503; no schemas configured is 503', asy
   const { app: bare } = setup();
   assert.equal((await bare.inject({ method: 'POST', url: '/v1/events', payload: { ok: true } })).statusCode, 503);
 });
+
+test('a beacon body over the limit is answered 413 with the connection closed, and counted', async () => {
+  const { app, lines, registry } = setup({ limits: { maxBeaconBodyBytes: 100 } });
+  const res = await app.inject({ method: 'POST', url: `/beacon/event?${Q}`, payload: 'x'.repeat(101), headers: { 'content-type': 'text/plain' } });
+  assert.equal(res.statusCode, 413);
+  assert.equal(res.headers.connection, 'close');
+  assert.equal(lines.length, 0);
+  assert.equal(await metric(registry, 'eventlogging_intake_beacons_dropped_total', { reason: 'body_too_large' }), 1);
+  const ok = await app.inject({ method: 'POST', url: `/beacon/event?${Q}`, payload: 'x'.repeat(100), headers: { 'content-type': 'text/plain' } });
+  assert.equal(ok.statusCode, 204);
+});
+
+test('/v1/events refuses more events than the limit with 413 before validating any', async () => {
+  let accepted = 0;
+  const events: ServerSideEvents = {
+    accept: async () => {
+      accepted += 1;
+      return { kind: 'valid', capsule: {} };
+    },
+    produce: async () => {},
+  };
+  const { app, registry } = setup({ events, limits: { maxEventsPerRequest: 3 } });
+  const res = await app.inject({ method: 'POST', url: '/v1/events', payload: [{}, {}, {}, {}] });
+  assert.equal(res.statusCode, 413);
+  assert.equal(accepted, 0);
+  assert.equal(await metric(registry, 'eventlogging_intake_rejected_requests_total', { reason: 'too_many_events' }), 1);
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/events', payload: [{}, {}, {}] })).statusCode, 201);
+});

@@ -81,3 +81,16 @@ test('route is one for one and keeps offsets, including records that route nowhe
   const out = await lastValueFrom(from(items).pipe(route({ outputs: [{ index: 0, topic: 't', allow: /^Edit$/ }], errorContext }), toArray()));
   assert.deepEqual(out.map((r) => [r.offset, r.messages.length]), [[5, 1], [6, 0], [7, 0]]);
 });
+
+test('routeChecked never throws: a capsule that cannot be serialised becomes an EL_INTERNAL EventError with its coordinates', () => {
+  // Nothing a client sends gets past the input limits in this shape; a bug could (a BigInt here).
+  const broken: Checked = { kind: 'valid', capsule: { ...capsule, event: { n: 10n } }, source };
+  const messages = routeChecked(deps, broken);
+  assert.equal(messages.length, 1);
+  assert.equal(messages[0]!.topic, 'eventlogging_EventError');
+  const error = JSON.parse(messages[0]!.value as string) as { event: Record<string, unknown> };
+  assert.equal(error.event.errorCode, 'EL_INTERNAL');
+  assert.equal(error.event.stage, 'route');
+  assert.equal(error.event.schema, 'Edit');
+  assert.equal(error.event.offset, 41);
+});
