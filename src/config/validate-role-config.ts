@@ -3,7 +3,10 @@ import addFormatsModule from 'ajv-formats';
 import { ElError } from '../domain/errors.js';
 import { consumerConfigSchema, intakeConfigSchema, processorConfigSchema } from '../domain/config-schema.js';
 import { deepFreeze } from '../domain/deep-freeze.js';
+import { statSync } from 'node:fs';
+import { compileFormat } from '../domain/format-string.js';
 import type { RoleConfig } from '../domain/role-config.js';
+import type { UserAgentParser } from '../domain/user-agent.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -38,6 +41,33 @@ function describe(error: ErrorObject): string {
   return `${name}: ${error.message ?? 'is invalid'}`;
 }
 
+/** Stands in for uap-core when only the FORMAT's syntax is checked (loading its regexes is slow). */
+const anyUserAgent: UserAgentParser = () => ({ ok: false, code: 'EL_USER_AGENT_TOO_LONG', message: 'not parsed while checking a FORMAT' });
+
+/**
+ * What the schema cannot say: the FORMAT compiles, `--schemas-path` is a directory, and a
+ * consumer reads Kafka and writes MySQL (any other pair passed the schema and then crashed).
+ */
+function semanticProblems(config: RoleConfig): string[] {
+  const problems: string[] = [];
+  if (config.kind === 'processor') {
+    try {
+      compileFormat(config.format, { userAgent: anyUserAgent });
+    } catch (error) {
+      problems.push(`FORMAT: ${(error as Error).message}`);
+    }
+  }
+  if (config.kind === 'consumer') {
+    if (config.input.kind !== 'kafka-reader') problems.push('INPUT: a consumer reads kafka:///BROKERS?topics=TOPIC&identity=GROUP');
+    if (config.output.kind !== 'mysql') problems.push('OUTPUT: a consumer writes mysql://USER@HOST/DATABASE');
+  }
+  const path = (config as { schemasPath?: string }).schemasPath;
+  if (path !== undefined && statSync(path, { throwIfNoEntry: false })?.isDirectory() !== true) {
+    problems.push(`--schemas-path: ${path} is not a directory`);
+  }
+  return problems;
+}
+
 /**
  * Validates a parsed role configuration once, at start. Every problem is listed, each naming the
  * argument it comes from; the result is deep-frozen.
@@ -50,5 +80,7 @@ export function validateRoleConfig(config: unknown): RoleConfig {
     const messages = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe))];
     throw new ElError('EL_CONFIG_INVALID', messages.join('; '), { details: { errors: messages } });
   }
+  const problems = semanticProblems(config as RoleConfig);
+  if (problems.length > 0) throw new ElError('EL_CONFIG_INVALID', problems.join('; '), { details: { errors: problems } });
   return deepFreeze(config as RoleConfig);
 }

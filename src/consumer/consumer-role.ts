@@ -4,7 +4,7 @@ import type { ConsumerConfig, RoleSpec } from '../domain/role-config.js';
 import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../domain/uri.js';
 import { makeEventError } from '../domain/event-error.js';
 import type { ErrorCode } from '../domain/errors.js';
-import { createTableDdl } from '../domain/table-ddl.js';
+import { createTableDdl, markTableOwnerSql, parseTableOwnerComment } from '../domain/table-ddl.js';
 import type { TableDefinition } from '../domain/table-mapping.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
 import { writerOptionsOf } from '../domain/kafka-options.js';
@@ -81,7 +81,17 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
   const ensureTable = (table: TableDefinition): Promise<void> => {
     let p = created.get(table.name);
     if (!p) {
-      p = db!.query(createTableDdl(table)).then(() => undefined);
+      p = (async () => {
+        await db!.query(createTableDdl(table));
+        // A table an earlier version created has no owner comment: mark it, so that purge and
+        // audit recognise it (they touch only marked tables).
+        const [row] = await db!.query<{ c: string }>(
+          'SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table.name],
+        );
+        if (row !== undefined && parseTableOwnerComment(String(row.c)) === undefined && table.schema !== undefined && table.revision !== undefined) {
+          await db!.query(markTableOwnerSql({ ...table, schema: table.schema, revision: table.revision }));
+        }
+      })();
       // A failed CREATE is retried by the next batch, not remembered.
       p.catch(() => created.delete(table.name));
       created.set(table.name, p);

@@ -1,5 +1,10 @@
 import type { ErrorObject } from 'ajv';
 
+const SCHEMA_NAME_PATTERN = '^[./a-zA-Z0-9_-]{1,63}$';
+const UUID_PATTERN = '^[0-9a-f]{32}$';
+/** The capsule's own patterns: linear by construction (no nested quantifier), so the native engine may run them. */
+export const CAPSULE_PATTERNS: ReadonlySet<string> = new Set([SCHEMA_NAME_PATTERN, UUID_PATTERN]);
+
 /** Base URI given to an embedded event schema without its own `$id`, so its `#/...` refs resolve inside it. */
 const EVENT_BASE = 'https://schemas.eventlogging.invalid/event';
 
@@ -18,14 +23,14 @@ export function capsuleSchemaFor(eventSchema: Readonly<Record<string, unknown>>)
     required: ['event', 'schema', 'revision', 'wiki', 'recvFrom', 'seqId', 'dt', 'uuid'],
     properties: {
       event: { allOf: [{ type: 'object' }, event] },
-      schema: { type: 'string', pattern: '^[./a-zA-Z0-9_-]{1,63}$' },
+      schema: { type: 'string', pattern: SCHEMA_NAME_PATTERN },
       revision: { type: 'integer', minimum: 1 },
       wiki: { type: 'string' },
       webHost: { type: 'string' },
       recvFrom: { type: 'string' },
       seqId: { type: 'integer' },
       dt: { type: 'string', format: 'date-time' },
-      uuid: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+      uuid: { type: 'string', pattern: UUID_PATTERN },
       userAgent: { type: ['object', 'string', 'null'] },
       topic: { type: 'string' },
       ip: { type: 'string' },

@@ -43,17 +43,17 @@ export function parseAllowlist(doc: unknown): Allowlist {
   return list;
 }
 
-/** The schema part of an event table name (`Edit_13457736` → `Edit`), or undefined if it is not one. */
-export function schemaOfTable(table: string): string | undefined {
-  return /^(.+)_\d+$/.exec(table)?.[1];
+/** A table the consumer created: its name, the schema and revision its comment names, its columns. */
+export interface OwnedTable {
+  readonly table: string;
+  readonly schema: string;
+  readonly revision: number;
+  readonly columns: readonly string[];
 }
 
-/** The allow-listed columns of `table`: by its exact name first, else by its schema name. */
-export function allowedColumnsFor(table: string, allowlist: Allowlist): readonly string[] | undefined {
-  const exact = allowlist.get(table);
-  if (exact) return exact;
-  const schema = schemaOfTable(table);
-  return schema === undefined ? undefined : allowlist.get(schema);
+/** The allow-listed columns of a table: by its exact name first, else by its schema's exact name. */
+export function allowedColumnsFor(table: Pick<OwnedTable, 'table' | 'schema'>, allowlist: Allowlist): readonly string[] | undefined {
+  return allowlist.get(table.table) ?? allowlist.get(table.schema);
 }
 
 /** What purge does to one table's old rows. */
@@ -62,18 +62,39 @@ export type TablePurge =
   | { readonly table: string; readonly action: 'sanitize'; readonly nullColumns: readonly string[]; readonly keptColumns: readonly string[] };
 
 /**
- * The purge of one table, or undefined when it is not an event table (`<Schema>_<revision>`
- * with `id` and `timestamp` columns) and so is none of purge's business. An allow-listed table
- * whose every column is kept needs nothing: undefined too.
+ * The purge of one of our tables (see `parseTableOwnerComment`; purge never plans any other).
+ * Columns match the allow list exactly. An allow-listed table whose every column is kept needs
+ * nothing: undefined.
  */
-export function planTablePurge(table: string, columns: readonly string[], allowlist: Allowlist): TablePurge | undefined {
-  if (schemaOfTable(table) === undefined || !columns.includes('id') || !columns.includes('timestamp')) return undefined;
-  const allowed = allowedColumnsFor(table, allowlist);
+export function planTablePurge(owned: OwnedTable, allowlist: Allowlist): TablePurge | undefined {
+  const { table, columns } = owned;
+  const allowed = allowedColumnsFor(owned, allowlist);
   if (!allowed) return { table, action: 'delete' };
   const keep = new Set([...ALWAYS_KEPT_COLUMNS, ...allowed]);
   const nullColumns = columns.filter((c) => !keep.has(c));
   if (nullColumns.length === 0) return undefined;
   return { table, action: 'sanitize', nullColumns, keptColumns: columns.filter((c) => keep.has(c)) };
+}
+
+/**
+ * Allow-list mistakes, one line each: an entry that names no table or schema of ours (a typo
+ * would otherwise delete what it meant to keep), and a listed column that a matched table lacks.
+ */
+export function allowlistProblems(tables: readonly OwnedTable[], allowlist: Allowlist): string[] {
+  const problems: string[] = [];
+  for (const [entry, columns] of allowlist) {
+    const matched = tables.filter((t) => t.table === entry || (t.schema === entry && !allowlist.has(t.table)));
+    if (matched.length === 0) {
+      problems.push(`allow list entry ${JSON.stringify(entry)} matches no event table or schema`);
+      continue;
+    }
+    for (const column of columns) {
+      if (ALWAYS_KEPT_COLUMNS.includes(column)) continue;
+      const lacking = matched.filter((t) => !t.columns.includes(column)).map((t) => t.table);
+      if (lacking.length === matched.length) problems.push(`allow list entry ${JSON.stringify(entry)}: column ${JSON.stringify(column)} is in none of its tables (${lacking.join(', ')})`);
+    }
+  }
+  return problems;
 }
 
 /** One parameterised statement. */

@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { capsuleSchemaFor, formatValidationErrors } from './capsule-schema.js';
+import { CAPSULE_PATTERNS, capsuleSchemaFor, formatValidationErrors } from './capsule-schema.js';
+import { linearRegExpEngine } from './linear-regexp.js';
 import { ElError, isElError } from './errors.js';
 import { assertSchemaRef, isValidRevision, isValidSchemaName, schemaKey } from './schema-name.js';
 import { normalizeEventSchema } from './schema-normalize.js';
@@ -60,7 +61,11 @@ export function createEventSchemaAjv(): Ajv {
   // ownProperties: a property named `constructor` or `toString` is looked up on the event
   // itself, not inherited from Object.prototype. strictNumbers: Infinity and NaN are no numbers
   // (JSON would write them as null).
-  const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false, ownProperties: true, strictNumbers: true });
+  // code.regExp: schema patterns run on a linear-time engine (see linear-regexp.ts).
+  const ajv = new Ajv({
+    allErrors: true, strict: false, addUsedSchema: false, logger: false, ownProperties: true, strictNumbers: true,
+    code: { regExp: linearRegExpEngine(CAPSULE_PATTERNS) },
+  });
   addFormats(ajv);
   ajv.addKeyword({
     keyword: 'divisibleBy',

@@ -1,3 +1,4 @@
+import { sqlLiteral } from './sql-literal.js';
 import { quoteIdentifier } from './mysql-identifier.js';
 import type { TableColumn, TableDefinition } from './table-mapping.js';
 
@@ -23,7 +24,8 @@ export function createTableDdl(table: TableDefinition): string {
   lines.push('PRIMARY KEY (`id`)');
   lines.push(`UNIQUE KEY ${quoteIdentifier(UUID_KEY)} (\`uuid\`)`);
   lines.push(`KEY ${quoteIdentifier(TIMESTAMP_KEY)} (\`timestamp\`)`);
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table.name)} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
+  const comment = table.schema !== undefined && table.revision !== undefined ? ` COMMENT=${sqlLiteral(tableOwnerComment(table.schema, table.revision))}` : '';
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table.name)} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4${comment}`;
 }
 
 const insertColumnsOf = new WeakMap<TableDefinition, readonly TableColumn[]>();
@@ -49,4 +51,26 @@ export function insertIgnoreSql(table: TableDefinition, rowCount: number): strin
   const columns = insertColumns(table);
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   return `INSERT IGNORE INTO ${quoteIdentifier(table.name)} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES ${Array<string>(rowCount).fill(tuple).join(', ')}`;
+}
+
+const OWNER_COMMENT = /^eventlogging schema=(\S{1,200}) revision=(\d{1,15})$/;
+
+/**
+ * The comment the consumer writes on every table it creates: `eventlogging schema=<name>
+ * revision=<n>`. It is how `purge` knows a table is ours and which schema it holds, whatever its
+ * (possibly shortened) name says, and never touches a table that is not.
+ */
+export function tableOwnerComment(schema: string, revision: number): string {
+  return `eventlogging schema=${schema} revision=${revision}`;
+}
+
+/** The schema and revision a table comment names, or undefined when the table is not ours. */
+export function parseTableOwnerComment(comment: string): { readonly schema: string; readonly revision: number } | undefined {
+  const m = OWNER_COMMENT.exec(comment);
+  return m === null ? undefined : { schema: m[1]!, revision: Number(m[2]) };
+}
+
+/** `ALTER TABLE ... COMMENT`: marks a table of an earlier version (created without the comment) as ours. */
+export function markTableOwnerSql(table: TableDefinition & { readonly schema: string; readonly revision: number }): string {
+  return `ALTER TABLE ${quoteIdentifier(table.name)} COMMENT=${sqlLiteral(tableOwnerComment(table.schema, table.revision))}`;
 }

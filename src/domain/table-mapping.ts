@@ -16,18 +16,25 @@ export interface TableColumn {
   readonly source: ColumnSource;
 }
 
-/** The table of one (schema, revision): its name and columns in order. */
+/** The table of one (schema, revision): its name, columns in order, and whose it is. */
 export interface TableDefinition {
   readonly name: string;
   readonly columns: readonly TableColumn[];
+  /** The schema and revision the table holds (written in its comment, see `tableOwnerComment`). */
+  readonly schema?: string;
+  readonly revision?: number;
 }
 
 /**
- * The table name of a schema revision: `<Schema>_<revision>`, every character other than
- * `[A-Za-z0-9]` replaced by `_` (DESIGN section 8), shortened deterministically past 64 characters.
+ * The table name of a schema revision: `<Schema>_<revision>` (DESIGN section 8), shortened
+ * deterministically past 64 characters. A schema name with characters other than `[A-Za-z0-9_]`
+ * (`.`, `/`, `-`) has them replaced by `_` and gets `_` and 8 hex digits of a hash of the name
+ * appended, so `Foo.Bar`, `Foo/Bar`, `Foo-Bar` and `Foo_Bar` never share a table.
  */
 export function tableName(schema: string, revision: number): string {
-  return safeIdentifier(`${schema}_${revision}`.replace(/[^A-Za-z0-9]/g, '_'));
+  const cleaned = schema.replace(/[^A-Za-z0-9_]/g, '_');
+  const suffix = cleaned === schema ? '' : `_${shortHash(schema)}`;
+  return safeIdentifier(`${cleaned}_${revision}${suffix}`);
 }
 
 /** The capsule columns every event table starts with, in order. */
@@ -148,5 +155,5 @@ function uniqueName(wanted: string, identity: string, used: Set<string>): string
 
 /** The table of a schema revision: {@link tableName} and {@link columnsFor}. */
 export function tableFor(schema: string, revision: number, eventSchema: unknown): TableDefinition {
-  return { name: tableName(schema, revision), columns: columnsFor(eventSchema) };
+  return { name: tableName(schema, revision), columns: columnsFor(eventSchema), schema, revision };
 }

@@ -1,9 +1,21 @@
 import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import { ElError } from '../domain/errors.js';
 import type { MysqlUri } from '../domain/uri.js';
 import {
-  describeTablePurge, idRanges, pendingRowsSql, planTablePurge, purgeBatchSql,
-  type Allowlist, type TablePurge,
+  allowlistProblems, describeTablePurge, idRanges, pendingRowsSql, planTablePurge, purgeBatchSql,
+  type Allowlist, type OwnedTable, type TablePurge,
 } from '../domain/retention.js';
+import { parseTableOwnerComment, TIMESTAMP_KEY, UUID_KEY } from '../domain/table-ddl.js';
+
+/** The capsule columns every event table starts with (`table-mapping.ts`). */
+const CAPSULE_COLUMNS = ['id', 'uuid', 'dt', 'timestamp', 'wiki', 'webHost', 'userAgent'];
+
+/** The owner of an event table created before tables carried their owner comment. */
+function legacyOwner(table: string, columns: readonly string[]): { schema: string; revision: number } | undefined {
+  const m = /^(.+)_(\d+)$/.exec(table);
+  if (m === null || CAPSULE_COLUMNS.some((c, i) => columns[i] !== c)) return undefined;
+  return { schema: m[1]!, revision: Number(m[2]) };
+}
 
 /** What purge did (or, in a dry run, would do) to one table. */
 export interface TablePurgeReport {
@@ -14,6 +26,12 @@ export interface TablePurgeReport {
   /** Rows deleted or sanitised (0 in a dry run). */
   readonly affected: number;
   readonly nullColumns?: readonly string[];
+}
+
+/** What {@link runPurge} did, and the allow list's entries and columns that match nothing. */
+export interface PurgeResult {
+  readonly tables: readonly TablePurgeReport[];
+  readonly allowlistProblems: readonly string[];
 }
 
 /** Inputs of {@link runPurge}; the cutoff comes from the caller's clock. */
@@ -30,35 +48,63 @@ export interface PurgeOptions {
   readonly progress: (line: string) => void;
 }
 
-/** Every table of `database` with its columns, in ordinal order. */
-async function tableColumns(connection: PurgeOptions['connection'], database: string): Promise<Map<string, string[]>> {
-  const [rows] = await connection.query<RowDataPacket[]>(
+/**
+ * The tables of `database` the consumer created (their comment names the schema they hold; see
+ * `tableOwnerComment`), with their columns in ordinal order. Any other table is not purge's.
+ */
+export async function ownedTables(connection: PurgeOptions['connection'], database: string): Promise<OwnedTable[]> {
+  const [tableRows] = await connection.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+    [database],
+  );
+  const [columnRows] = await connection.query<RowDataPacket[]>(
     'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
     [database],
   );
-  const tables = new Map<string, string[]>();
-  for (const row of rows) {
-    const table = String(row.t);
-    const list = tables.get(table) ?? [];
+  const columns = new Map<string, string[]>();
+  for (const row of columnRows) {
+    const list = columns.get(String(row.t)) ?? [];
     list.push(String(row.c));
-    tables.set(table, list);
+    columns.set(String(row.t), list);
   }
-  return tables;
+  // A table from before the owner comment is recognised by what the consumer also wrote: its two
+  // named keys and the capsule columns. Its schema then comes from its name (`Schema_123`).
+  const [keyRows] = await connection.query<RowDataPacket[]>(
+    'SELECT DISTINCT TABLE_NAME AS t, INDEX_NAME AS k FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME IN (?, ?)',
+    [database, UUID_KEY, TIMESTAMP_KEY],
+  );
+  const keys = new Map<string, number>();
+  for (const row of keyRows) keys.set(String(row.t), (keys.get(String(row.t)) ?? 0) + 1);
+  const owned: OwnedTable[] = [];
+  for (const row of tableRows) {
+    const table = String(row.t);
+    const tableColumns = columns.get(table) ?? [];
+    const owner = parseTableOwnerComment(String(row.c ?? '')) ?? (keys.get(table) === 2 ? legacyOwner(table, tableColumns) : undefined);
+    if (owner !== undefined) owned.push({ table, ...owner, columns: tableColumns });
+  }
+  return owned;
 }
 
 /**
- * Applies the retention policy to every event table of the database: old rows are deleted, or on
+ * Applies the retention policy to every table the consumer created (and no other): old rows are deleted, or on
  * allow-listed tables have their other columns set to NULL. Batches are primary-key ranges run as
  * separate autocommitted statements, so a long purge never holds one huge transaction (or lock)
  * and an interrupted one is resumed by running it again.
  */
-export async function runPurge(options: PurgeOptions): Promise<TablePurgeReport[]> {
+export async function runPurge(options: PurgeOptions): Promise<PurgeResult> {
   const { connection, cutoff, progress } = options;
   const reports: TablePurgeReport[] = [];
-  const tables = await tableColumns(connection, options.database);
-  for (const [table, columns] of tables) {
+  const tables = await ownedTables(connection, options.database);
+  const problems = allowlistProblems(tables, options.allowlist);
+  for (const problem of problems) progress(`allow list: ${problem}`);
+  // A typo in the allow list would delete rows it meant to keep: nothing is executed until it is fixed.
+  if (options.execute && problems.length > 0) {
+    throw new ElError('EL_CONFIG_INVALID', `the allow list does not match the tables; nothing was purged:\n  ${problems.join('\n  ')}`, { details: { problems } });
+  }
+  for (const owned of tables) {
+    const { table } = owned;
     if (options.tables && !options.tables.test(table)) continue;
-    const plan = planTablePurge(table, columns, options.allowlist);
+    const plan = planTablePurge(owned, options.allowlist);
     if (!plan) continue;
     const pending = pendingRowsSql(plan, cutoff);
     const [[counts]] = await connection.query<RowDataPacket[]>(pending.sql, [...pending.params]);
@@ -79,7 +125,7 @@ export async function runPurge(options: PurgeOptions): Promise<TablePurgeReport[
     }
     reports.push({ ...base, affected });
   }
-  return reports;
+  return { tables: reports, allowlistProblems: problems };
 }
 
 /** Opens one autocommitting connection for purge or audit. */

@@ -13,6 +13,9 @@ import type { ProcessorCore } from './processor-core.js';
 import type { ProcessorMetrics } from './processor-metrics.js';
 import { orderedMap } from '../streams/ordered-map.js';
 
+/** Schema lookups one partition may await at once. */
+const SCHEMA_LOOKUPS_PER_PARTITION = 8;
+
 /** What {@link createProcessorPipeline} needs. */
 export interface ProcessorPipelineDeps {
   readonly core: Pick<ProcessorCore, 'check' | 'route' | 'known'>;
@@ -38,7 +41,9 @@ function routed(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics'>, offset: n
 /** Builds the {@link PartitionPipeline} the Kafka source runs for each assigned raw partition. */
 export function createProcessorPipeline(deps: ProcessorPipelineDeps): PartitionPipeline {
   return (records: Observable<KafkaRecord>, context: PartitionContext): Observable<Completed> => records.pipe(
-    orderedMap((record: KafkaRecord) => processRecord(deps, record)),
+    // Records behind one whose schema is being fetched start their own lookups (up to eight at
+    // once) instead of waiting in line: six unknown schemas once stalled a partition 6 × 5 s.
+    orderedMap((record: KafkaRecord) => processRecord(deps, record), { concurrency: SCHEMA_LOOKUPS_PER_PARTITION }),
     produce({
       sink: deps.sink,
       logger: context.logger,

@@ -1,35 +1,55 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 
+/** Options of {@link orderedMap}. */
+export interface OrderedMapOptions {
+  /**
+   * Most promised answers awaited at once (default 1). Values behind a waiting one are mapped as
+   * they arrive, up to this many promises, so several slow lookups (schemas not yet loaded)
+   * overlap instead of queueing one after the other; results are still emitted in input order.
+   */
+  readonly concurrency?: number;
+}
+
+/** One mapped value awaiting its turn to be emitted. */
+interface Slot<O> {
+  done: boolean;
+  value?: O;
+}
+
 /**
  * Maps each value with a function that answers synchronously in the common case and with a
  * promise only sometimes (a schema not yet compiled), emitting results in input order. The
  * synchronous path costs no promise or scheduling per value, which is what keeps the processor's
- * hot path fast; while one value waits, later values queue behind it so offsets complete in order.
- * A rejected promise errors the stream (the mapping function is expected to turn per-value
- * failures into data); completion waits for queued values.
+ * hot path fast; while a value waits, later values are mapped (up to `concurrency` promises in
+ * flight) and their results held, so offsets complete in order. A rejected promise errors the
+ * stream (the mapping function is expected to turn per-value failures into data); completion
+ * waits for every value.
  */
-export function orderedMap<I, O>(fn: (value: I) => O | Promise<O>): OperatorFunction<I, O> {
+export function orderedMap<I, O>(fn: (value: I) => O | Promise<O>, options: OrderedMapOptions = {}): OperatorFunction<I, O> {
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   return (source) => new Observable<O>((subscriber) => {
-    const queue: I[] = [];
-    let head = 0;
-    let waiting = false;
+    /** Inputs not mapped yet: more promises than `concurrency` would be in flight. */
+    const inputs: I[] = [];
+    let inputHead = 0;
+    /** Mapped values, in input order, not emitted yet. */
+    const slots: Slot<O>[] = [];
+    let slotHead = 0;
+    let inFlight = 0;
     let sourceDone = false;
     let closed = false;
 
-    /** Emits a synchronous answer, or waits for a promised one and then carries on draining. */
-    function handle(value: I): void {
-      const result = fn(value);
-      if (!(result instanceof Promise)) {
-        subscriber.next(result);
-        return;
-      }
-      waiting = true;
+    /** Holds a place for a promised answer, emitted in its turn. */
+    function wait(result: Promise<O>): void {
+      const slot: Slot<O> = { done: false };
+      slots.push(slot);
+      inFlight += 1;
       result.then(
         (out) => {
           if (closed) return;
-          waiting = false;
-          subscriber.next(out);
-          drain();
+          inFlight -= 1;
+          slot.done = true;
+          slot.value = out;
+          pump();
         },
         (error: unknown) => {
           if (!closed) subscriber.error(error);
@@ -37,31 +57,55 @@ export function orderedMap<I, O>(fn: (value: I) => O | Promise<O>): OperatorFunc
       );
     }
 
-    function drain(): void {
-      while (!waiting && !closed && head < queue.length) {
-        const value = queue[head]!;
-        head += 1;
-        handle(value);
+    function start(value: I): void {
+      const result = fn(value);
+      if (result instanceof Promise) wait(result);
+      else slots.push({ done: true, value: result });
+    }
+
+    /** Emits finished values from the head, starts waiting inputs while there is room, completes at the end. */
+    function pump(): void {
+      for (;;) {
+        while (!closed && slotHead < slots.length && slots[slotHead]!.done) {
+          const slot = slots[slotHead]!;
+          slots[slotHead] = undefined as unknown as Slot<O>;
+          slotHead += 1;
+          subscriber.next(slot.value as O);
+        }
+        if (slotHead === slots.length) {
+          slots.length = 0;
+          slotHead = 0;
+        }
+        if (closed || inputHead === inputs.length || inFlight >= concurrency) break;
+        start(inputs[inputHead]!);
+        inputHead += 1;
+        if (inputHead === inputs.length) {
+          inputs.length = 0;
+          inputHead = 0;
+        }
       }
-      if (head === queue.length) {
-        queue.length = 0;
-        head = 0;
-      }
-      if (!waiting && sourceDone && !closed) subscriber.complete();
+      if (sourceDone && !closed && slots.length === 0 && inputs.length === 0) subscriber.complete();
     }
 
     const subscription = source.subscribe({
       next(value) {
-        // Nothing queued: answer inline without touching the queue.
-        if (!waiting && queue.length === 0) handle(value);
-        else queue.push(value);
+        // Nothing held: answer inline without touching the queues.
+        if (slots.length === 0 && inputs.length === 0) {
+          const result = fn(value);
+          if (result instanceof Promise) wait(result);
+          else subscriber.next(result);
+          return;
+        }
+        if (inFlight < concurrency && inputs.length === 0) start(value);
+        else inputs.push(value);
+        pump();
       },
       error(error: unknown) {
         subscriber.error(error);
       },
       complete() {
         sourceDone = true;
-        if (!waiting) drain();
+        pump();
       },
     });
     return () => {

@@ -56,7 +56,11 @@ describe('parser, properties', () => {
           recvFrom, seqId, receivedAt, ip, userAgent: p.userAgent,
         });
         const parsed = parseLine(line);
-        if (!parsed.ok) assert.fail(`${parsed.code}: ${parsed.message}`);
+        if (!parsed.ok) {
+          // A `__proto__` key is over the input limits (documented), wherever it is.
+          if (JSON.stringify(p.event).includes('"__proto__"')) return assert.equal(parsed.code, 'EL_INPUT_LIMIT');
+          assert.fail(`${parsed.code}: ${parsed.message}`);
+        }
         const r = encapsulate(parsed.fields);
         if (!r.ok) assert.fail(`${r.code}: ${r.message}`);
         const c = r.capsule;
@@ -74,15 +78,19 @@ describe('parser, properties', () => {
     );
   });
 
-  it('capsule fields win over line fields', () => {
+  it('the line\'s identity fields win over the capsule\'s, so the uuid is the line\'s', () => {
     fc.assert(
-      fc.property(lineParts, token, fc.nat(), (p, capsuleRecvFrom, capsuleSeqId) => {
-        const query = encodeURIComponent(JSON.stringify({ event: p.event, schema: p.schema, revision: p.revision, recvFrom: capsuleRecvFrom, seqId: capsuleSeqId }));
+      fc.property(lineParts, token, fc.nat(), token, (p, capsuleRecvFrom, capsuleSeqId, capsuleIp) => {
+        const query = encodeURIComponent(JSON.stringify({
+          event: p.event, schema: p.schema, revision: p.revision, recvFrom: capsuleRecvFrom, seqId: capsuleSeqId, dt: '2001-01-01T00:00:00Z', ip: capsuleIp, uuid: 'f'.repeat(32),
+        }));
         const parsed = parseLine(formatRawLine({ ...p, query }));
         if (!parsed.ok) assert.fail(parsed.message);
-        assert.equal(parsed.fields.recvFrom, capsuleRecvFrom);
-        assert.equal(parsed.fields.seqId, capsuleSeqId);
+        assert.equal(parsed.fields.recvFrom, p.recvFrom);
+        assert.equal(parsed.fields.seqId, p.seqId);
         assert.equal(parsed.fields.ip, p.ip);
+        assert.equal(parsed.fields.dt, `${isoSeconds(p.receivedAt)}Z`);
+        assert.equal('uuid' in parsed.fields, false);
       }),
       { numRuns: 100 },
     );

@@ -81,12 +81,12 @@ export const purgeCommand: Command = {
     io.stderr.write(`${execute ? 'purging' : 'dry run (add --execute to purge)'}: rows with timestamp < ${cutoff} (${days} days), database ${(uri as MysqlUri).database}\n`);
     const connection = await openOpsConnection(uri);
     try {
-      const reports = await runPurge({
+      const { tables: reports, allowlistProblems } = await runPurge({
         connection, database: uri.database, cutoff, allowlist, batch, execute, ...(tables ? { tables } : {}),
         progress: (line) => io.stderr.write(`${line}\n`),
       });
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ cutoff, days, execute, tables: reports })}\n`);
+        io.stdout.write(`${JSON.stringify({ cutoff, days, execute, tables: reports, allowlistProblems })}\n`);
       } else {
         for (const r of reports) {
           const verb = r.action === 'delete' ? 'delete' : `sanitize (NULL: ${r.nullColumns?.join(', ')})`;
@@ -94,7 +94,8 @@ export const purgeCommand: Command = {
         }
         if (reports.length === 0) io.stdout.write('no event tables matched\n');
       }
-      return 0;
+      // An allow-list typo deletes what it meant to keep: name it, and fail, so a cron job pages.
+      return allowlistProblems.length > 0 ? 1 : 0;
     } finally {
       await connection.end();
     }

@@ -7,6 +7,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { main } from '../../../src/cli/main.js';
 import { freshTableName, openDb } from '../../helpers/mariadb.js';
 import { runInProcess } from '../../helpers/cli.js';
+import { tableOwnerComment } from '../../../src/domain/table-ddl.js';
+import { tableName } from '../../../src/domain/table-mapping.js';
 
 const MYSQL = 'mysql://root:@127.0.0.1:3306/test';
 
@@ -15,10 +17,15 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
-const ddl = (table: string) => `CREATE TABLE \`${table}\` (
-  id BIGINT AUTO_INCREMENT PRIMARY KEY, uuid CHAR(32) UNIQUE, dt VARCHAR(32), timestamp VARCHAR(14), wiki VARCHAR(64),
-  webHost VARCHAR(255), userAgent TEXT, event_action VARCHAR(1024), \`event_page.title\` VARCHAR(1024), INDEX (timestamp)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
+/**
+ * An event table as the consumer writes it: its named keys and, unless `comment` is undefined
+ * (a table of an earlier version), the owner comment.
+ */
+const ddl = (table: string, comment?: string) => `CREATE TABLE \`${table}\` (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY, uuid CHAR(32), dt VARCHAR(32), timestamp VARCHAR(14), wiki VARCHAR(64),
+  webHost VARCHAR(255), userAgent TEXT, event_action VARCHAR(1024), \`event_page.title\` VARCHAR(1024),
+  UNIQUE KEY ix_uuid (uuid), KEY ix_timestamp (timestamp)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4${comment === undefined ? '' : ` COMMENT='${comment}'`}`;
 
 async function fill(db: Awaited<ReturnType<typeof openDb>>, table: string, oldRows: number, newRows: number): Promise<void> {
   const rows: unknown[][] = [];
@@ -32,17 +39,36 @@ async function fill(db: Awaited<ReturnType<typeof openDb>>, table: string, oldRo
 
 test('purge: dry run changes nothing; --execute deletes old rows and sanitises allow-listed tables in batches', async () => {
   const db = await openDb();
+  // A table of an earlier version (no owner comment), and one whose schema name has a dot.
   const plain = `${freshTableName('PurgePlain')}_1`;
-  const kept = `${freshTableName('PurgeKept')}_1`;
+  const keptSchema = `${freshTableName('PurgeKept').slice(0, 40)}.v2`;
+  const kept = tableName(keptSchema, 1);
+  // Not ours, although its name ends in digits and it has id and timestamp columns.
+  const foreign = `${freshTableName('users')}_2024`;
   try {
     await db.query(ddl(plain));
-    await db.query(ddl(kept));
+    await db.query(ddl(kept, tableOwnerComment(keptSchema, 1)));
+    await db.query(`CREATE TABLE \`${foreign}\` (id BIGINT PRIMARY KEY, timestamp VARCHAR(14), name TEXT)`);
+    await db.query(`INSERT INTO \`${foreign}\` VALUES (1, '20200101000000', 'old user')`);
     await fill(db, plain, 25, 5);
     await fill(db, kept, 12, 3);
     const dir = mkdtempSync(join(tmpdir(), 'el-purge-'));
     const allow = join(dir, 'allow.yaml');
-    writeFileSync(allow, `${kept.replace(/_1$/, '')}:\n  - wiki\n  - event_action\n`);
-    const only = `--tables=^(${plain}|${kept})$`;
+    // The allow list names the schema as the schema repository does, dot and all.
+    writeFileSync(allow, `${keptSchema}:\n  - wiki\n  - event_action\n`);
+    const only = `--tables=^(${plain}|${kept}|${foreign})$`;
+
+    // A typo in the allow list is reported, the dry run exits 1, and --execute purges nothing.
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, `${keptSchema}:\n  - wiki\n  - event_acton\n${keptSchema}x:\n  - wiki\n`);
+    const typoDry = await cli(['purge', '--mysql', MYSQL, '--allowlist', typo, only]);
+    assert.equal(typoDry.code, 1, typoDry.stderr);
+    assert.match(typoDry.stderr, /column "event_acton" is in none of its tables/);
+    assert.match(typoDry.stderr, /matches no event table or schema/);
+    const typoRun = await cli(['purge', '--mysql', MYSQL, '--allowlist', typo, only, '--execute']);
+    assert.equal(typoRun.code, 2, typoRun.stderr);
+    const [[untouched]] = await db.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${plain}\``);
+    assert.equal(Number(untouched!.n), 30, 'a refused run deleted nothing');
 
     const dry = await cli(['purge', '--mysql', MYSQL, '--allowlist', allow, only, '--days', '90']);
     assert.equal(dry.code, 0, dry.stderr);
@@ -59,6 +85,9 @@ test('purge: dry run changes nothing; --execute deletes old rows and sanitises a
     assert.match(run.stdout, new RegExp(`${plain}\\tdelete\\t25 rows affected`));
     assert.match(run.stdout, new RegExp(`${kept}\\tsanitize .*\\t12 rows affected`));
     assert.match(run.stderr, new RegExp(`${plain}: deleted 10/25 rows`), 'progress per batch');
+    assert.doesNotMatch(run.stdout, new RegExp(foreign), 'a table that is not ours is not planned');
+    const [[foreignRows]] = await db.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${foreign}\``);
+    assert.equal(Number(foreignRows!.n), 1);
     const [left] = await db.query<RowDataPacket[]>(`SELECT timestamp FROM \`${plain}\``);
     assert.deepEqual(left.map((r) => r.timestamp), Array(5).fill('20261120000000'));
     const [rows] = await db.query<RowDataPacket[]>(`SELECT * FROM \`${kept}\` ORDER BY id`);
@@ -77,7 +106,7 @@ test('purge: dry run changes nothing; --execute deletes old rows and sanitises a
     const report = JSON.parse(again.stdout) as { tables: Array<{ table: string; pending: number }> };
     assert.deepEqual(report.tables.map((t) => [t.table, t.pending]).sort(), [[kept, 0], [plain, 0]].sort());
   } finally {
-    await db.query(`DROP TABLE IF EXISTS \`${plain}\`, \`${kept}\``);
+    await db.query(`DROP TABLE IF EXISTS \`${plain}\`, \`${kept}\`, \`${foreign}\``);
     await db.end();
   }
 });

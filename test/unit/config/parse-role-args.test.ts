@@ -61,3 +61,15 @@ test('a consumer without a schema source is told which flags would do', () => {
   assert.equal(error.code, 'EL_CONFIG_INVALID');
   assert.match(error.message, /one of --schemas-path or --schema-uri-base is required/);
 });
+
+test('config mistakes the schema cannot see are refused at start, each naming its argument', () => {
+  const missing = errorOf(() => parseConsumerArgs([KAFKA_IN, MYSQL_OUT, '--schemas-path', '/nonexistent']));
+  assert.equal(missing.code, 'EL_CONFIG_INVALID');
+  assert.match(missing.message, /--schemas-path: \/nonexistent is not a directory/);
+  const stdin = errorOf(() => parseConsumerArgs(['stdin://', MYSQL_OUT, '--schemas-path', 'schemas']));
+  assert.match(stdin.message, /INPUT: a consumer reads kafka:\/\/\//);
+  const stdout = errorOf(() => parseConsumerArgs([KAFKA_IN, 'stdout://', '--schemas-path', 'schemas']));
+  assert.match(stdout.message, /OUTPUT: a consumer writes mysql:\/\//);
+  const format = errorOf(() => parseProcessorArgs(['%q %x', 'stdin://', 'stdout://', '--schemas-path', 'schemas']));
+  assert.match(format.message, /FORMAT: .*unknown specifier/);
+});

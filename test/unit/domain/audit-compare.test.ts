@@ -1,3 +1,4 @@
+import { tableName } from '../../../src/domain/table-mapping.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { auditEvent, compareAudit, countInto, formatBucket, type AuditKey } from '../../../src/domain/audit-compare.js';
@@ -36,7 +37,7 @@ test('compareAudit flags buckets with fewer rows than events, not more', () => {
     ['Edit_1', '2024100110', 5, 5, 0, false],
     ['Edit_1', '2024100111', 2, 1, 1, true],
     ['Edit_1', '2024100112', 0, 7, 0, false],
-    ['Nav_Timing_1', '2024100110', 1, 0, 1, true],
+    [tableName('Nav.Timing', 1), '2024100110', 1, 0, 1, true],
   ]);
 });
 

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allowedColumnsFor, idRanges, parseAllowlist, pendingRowsSql, planTablePurge, purgeBatchSql, retentionCutoff, schemaOfTable,
+  allowedColumnsFor, allowlistProblems, idRanges, parseAllowlist, pendingRowsSql, planTablePurge, purgeBatchSql, retentionCutoff,
+  type OwnedTable,
 } from '../../../src/domain/retention.js';
+import { tableName } from '../../../src/domain/table-mapping.js';
+
+const owned = (table: string, schema: string, columns: string[] = []): OwnedTable => ({ table, schema, revision: 1, columns });
 
 test('retentionCutoff subtracts whole days from the injected clock, in UTC MediaWiki form', () => {
   assert.equal(retentionCutoff(Date.parse('2024-03-31T12:34:56Z'), 90), '20240101123456');
@@ -18,28 +22,38 @@ test('parseAllowlist accepts table or schema keys with column lists, and lists e
   assert.throws(() => parseAllowlist(['x']), /mapping/);
 });
 
-test('allow list matches the exact table first, then the schema of any revision', () => {
-  const list = parseAllowlist({ Edit_2: ['a'], Edit: ['b'], Other_Thing: ['c'] });
-  assert.deepEqual(allowedColumnsFor('Edit_2', list), ['a']);
-  assert.deepEqual(allowedColumnsFor('Edit_3', list), ['b']);
-  assert.deepEqual(allowedColumnsFor('Other_Thing_7', list), ['c']);
-  assert.equal(allowedColumnsFor('Nope_1', list), undefined);
-  assert.equal(schemaOfTable('Edit_13457736'), 'Edit');
-  assert.equal(schemaOfTable('schema_migrations'), undefined);
+test('allow list matches the exact table first, then the exact schema name of any revision', () => {
+  const list = parseAllowlist({ Edit_2: ['a'], Edit: ['b'], 'Foo.Bar': ['c'] });
+  assert.deepEqual(allowedColumnsFor(owned('Edit_2', 'Edit'), list), ['a']);
+  assert.deepEqual(allowedColumnsFor(owned('Edit_3', 'Edit'), list), ['b']);
+  // The schema comes from the table's owner comment, not from its name: `Foo.Bar` matches its table.
+  assert.deepEqual(allowedColumnsFor(owned(tableName('Foo.Bar', 1), 'Foo.Bar'), list), ['c']);
+  assert.equal(allowedColumnsFor(owned('Foo_Bar_1', 'Foo_Bar'), list), undefined);
 });
 
-test('planTablePurge: non-event tables are skipped; allow-listed ones null exactly the unlisted columns', () => {
+test('planTablePurge: allow-listed tables null exactly the unlisted columns, others are deleted', () => {
   const cols = ['id', 'uuid', 'dt', 'timestamp', 'wiki', 'webHost', 'userAgent', 'event_a', 'event_b'];
   const list = parseAllowlist({ S: ['wiki', 'event_a'] });
-  assert.equal(planTablePurge('settings', cols, list), undefined);
-  assert.equal(planTablePurge('X_1', ['id', 'uuid'], list), undefined);
-  assert.deepEqual(planTablePurge('X_1', cols, list), { table: 'X_1', action: 'delete' });
-  assert.deepEqual(planTablePurge('S_1', cols, list), {
+  assert.deepEqual(planTablePurge(owned('X_1', 'X', cols), list), { table: 'X_1', action: 'delete' });
+  assert.deepEqual(planTablePurge(owned('S_1', 'S', cols), list), {
     table: 'S_1', action: 'sanitize',
     nullColumns: ['dt', 'webHost', 'userAgent', 'event_b'],
     keptColumns: ['id', 'uuid', 'timestamp', 'wiki', 'event_a'],
   });
-  assert.equal(planTablePurge('S_1', ['id', 'uuid', 'timestamp', 'wiki'], list), undefined);
+  assert.equal(planTablePurge(owned('S_1', 'S', ['id', 'uuid', 'timestamp', 'wiki']), list), undefined);
+  // Exact column names: `Event_A` is not `event_a`.
+  assert.deepEqual((planTablePurge(owned('S_1', 'S', ['id', 'timestamp', 'Event_A']), list) as { readonly nullColumns: readonly string[] }).nullColumns, ['Event_A']);
+});
+
+test('allowlistProblems names entries that match no table or schema, and columns no matched table has', () => {
+  const tables = [owned('Edit_1', 'Edit', ['id', 'timestamp', 'wiki']), owned('Edit_2', 'Edit', ['id', 'timestamp', 'wiki', 'event_x'])];
+  const list = parseAllowlist({ Edit: ['wiki', 'event_x', 'event_typo'], Edti: ['wiki'], Edit_2: ['uuid'] });
+  // Edit_2 has its own entry, so the schema entry covers Edit_1 only.
+  assert.deepEqual(allowlistProblems(tables, list), [
+    'allow list entry "Edit": column "event_x" is in none of its tables (Edit_1)',
+    'allow list entry "Edit": column "event_typo" is in none of its tables (Edit_1)',
+    'allow list entry "Edti" matches no event table or schema',
+  ]);
 });
 
 test('batch SQL: deletes or nulls by id range, and skips rows already sanitised so re-runs resume', () => {

@@ -189,3 +189,16 @@ test('an event with 37,657 unknown properties gets a short message naming ten an
   assert.match(message, /; and 37647 more$/);
   assert.ok(message.length < 2000, `message of ${message.length} characters`);
 });
+
+test('schema patterns run in linear time: ^(a+)+$ on a hostile string answers; lookaround makes the schema invalid', async () => {
+  const registry = createSchemaRegistry({
+    load: countingLoader({ Edit: { properties: { a: { type: 'string', pattern: '^(a+)+$' } }, patternProperties: { '^x(y+)+$': { type: 'integer' } } }, Look: { properties: { a: { type: 'string', pattern: '(?=a)a' } } } }).load,
+    now: () => 0,
+  });
+  const compiled = await registry.get('Edit', 1);
+  // 28 characters took 1.7 s on the backtracking engine, 100,000 would not finish.
+  assert.equal(compiled.validate(capsule({ a: `${'a'.repeat(100_000)}b` })).ok, false);
+  assert.deepEqual(compiled.validate(capsule({ a: 'aaa' })), { ok: true });
+  assert.equal(compiled.validate(capsule({ [`x${'y'.repeat(50_000)}`]: 'not an integer' })).ok, false, 'patternProperties too');
+  await assert.rejects(registry.get('Look', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_INVALID' && /linear time/.test(e.message));
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTableDdl, insertColumns, insertIgnoreSql } from '../../../src/domain/table-ddl.js';
+import { createTableDdl, parseTableOwnerComment, tableOwnerComment, insertColumns, insertIgnoreSql } from '../../../src/domain/table-ddl.js';
 import { tableFor } from '../../../src/domain/table-mapping.js';
 
 const table = tableFor('Edit', 1, { properties: { action: { type: 'string', required: true }, 'x`y': { type: 'integer' } } });
@@ -20,8 +20,13 @@ test('CREATE TABLE IF NOT EXISTS with keys, InnoDB and utf8mb4; identifiers quot
     '  PRIMARY KEY (`id`),',
     '  UNIQUE KEY `ix_uuid` (`uuid`),',
     '  KEY `ix_timestamp` (`timestamp`)',
-    ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='eventlogging schema=Edit revision=1'",
   ].join('\n'));
+});
+
+test('the owner comment names the schema and revision, and only ours parse', () => {
+  assert.deepEqual(parseTableOwnerComment(tableOwnerComment('Foo.Bar', 3)), { schema: 'Foo.Bar', revision: 3 });
+  for (const other of ['', 'users of 2024', 'eventlogging schema=', 'eventlogging schema=A revision=x']) assert.equal(parseTableOwnerComment(other), undefined, other);
 });
 
 test('insert columns leave out id; INSERT IGNORE has one placeholder tuple per row', () => {

@@ -6,9 +6,12 @@ import { shortHash } from '../../../src/domain/mysql-identifier.js';
 
 const EDIT = JSON.parse(readFileSync(new URL('../../../schemas/Edit/1.json', import.meta.url), 'utf8')) as unknown;
 
-test('tableName is <Schema>_<revision> with non-alphanumerics replaced, at most 64 characters', () => {
+test('tableName is <Schema>_<revision>; a name with other characters gets a hash, so none share a table', () => {
   assert.equal(tableName('Edit', 1), 'Edit_1');
-  assert.equal(tableName('a.b/c-d', 12), 'a_b_c_d_12');
+  assert.equal(tableName('Foo_Bar', 1), 'Foo_Bar_1');
+  assert.match(tableName('a.b/c-d', 12), /^a_b_c_d_12_[0-9a-f]{8}$/);
+  const names = ['Foo.Bar', 'Foo_Bar', 'Foo/Bar', 'Foo-Bar'].map((s) => tableName(s, 1));
+  assert.equal(new Set(names).size, 4, names.join(' '));
   const long = tableName('x'.repeat(63), 123456);
   assert.equal(long.length, 64);
   assert.match(long, /^x{55}_[0-9a-f]{8}$/);

@@ -41,3 +41,41 @@ test('a connection failure is EL_SCHEMA_NOT_FOUND with the cause kept', async ()
   const load = httpLoader('http://127.0.0.1:1', { timeoutMs: 1000 });
   await assert.rejects(load('Edit', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && e.cause !== undefined);
 });
+
+test('a schema larger than the cap is refused while it streams; redirects are followed only within the origin', async () => {
+  let streamed = 0;
+  const other = await serve((_req, res) => { res.end('{"properties":{"stolen":{}}}'); });
+  const { server, base } = await serve((req, res) => {
+    if (req.url === '/schemas/Huge/1.json') {
+      // Chunked, no Content-Length: the loader must stop reading by itself.
+      const chunk = Buffer.alloc(64 * 1024, 32);
+      const write = () => {
+        while (streamed < 400 * 1024 * 1024 && res.write(chunk)) streamed += chunk.length;
+        if (streamed < 400 * 1024 * 1024) res.once('drain', write);
+        else res.end();
+      };
+      res.on('close', () => undefined);
+      write();
+      return;
+    }
+    if (req.url === '/schemas/Declared/1.json') { res.setHeader('content-length', String(50 * 1024 * 1024)); res.end(); return; }
+    if (req.url === '/schemas/Moved/1.json') { res.statusCode = 301; res.setHeader('location', '/schemas/Edit/1.json'); res.end(); return; }
+    if (req.url === '/schemas/Away/1.json') { res.statusCode = 302; res.setHeader('location', `${other.base}Edit/1.json`); res.end(); return; }
+    if (req.url === '/schemas/Edit/1.json') { res.end('{"properties":{}}'); return; }
+    res.statusCode = 404;
+    res.end();
+  });
+  try {
+    const load = httpLoader(base, { timeoutMs: 10_000, maxBytes: 1024 * 1024 });
+    await assert.rejects(load('Huge', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_INVALID' && /larger than 1048576 bytes/.test(e.message));
+    assert.ok(streamed < 100 * 1024 * 1024, `the loader stopped reading (${streamed} bytes sent)`);
+    await assert.rejects(load('Declared', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_INVALID');
+    assert.deepEqual(await load('Moved', 1), { properties: {} });
+    await assert.rejects(load('Away', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && /another origin/.test(e.message));
+  } finally {
+    for (const s of [server, other.server]) {
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    }
+  }
+});
