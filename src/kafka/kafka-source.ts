@@ -90,6 +90,8 @@ interface PartitionEntry {
 const { KafkaConsumer } = RdKafka;
 type KafkaConsumer = RdConsumer;
 const E = RdKafka.CODES.ERRORS;
+/** Longest wait for the seek that re-positions a paused partition before it resumes. */
+const RESUME_SEEK_TIMEOUT_MS = 5_000;
 
 /** Methods the client has that its type declarations omit (lib/kafka-consumer.js). */
 interface ConsumerExtras {
@@ -175,11 +177,29 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
           plog.info('partition paused: downstream is behind');
           return () => {
             pausedGauge.set(labels({ topic, partition }), 0);
-            // After a revoke the consumer may be gone; resuming then is meaningless but harmless.
+            const c = consumer;
+            const resume = (): void => {
+              // After a revoke the consumer may be gone; resuming then is meaningless but harmless.
+              try {
+                c?.resume([{ topic, partition }]);
+              } catch { /* consumer already disconnected */ }
+              plog.info('partition resumed');
+            };
+            const entry = entries.get(key(topic, partition));
+            if (c === undefined || entry === undefined) return resume();
+            // Records fetched but not taken while the partition filled up were consumed as far
+            // as the client knows, and pausing set its resume position past them. Seek to the
+            // first record not taken while still paused, and resume only once the seek is done,
+            // so that fetching restarts exactly there whatever happened during the pause (a
+            // loaded run once lost the tail of a partition here).
             try {
-              consumer?.resume([{ topic, partition }]);
-            } catch { /* consumer already disconnected */ }
-            plog.info('partition resumed');
+              c.seek({ topic, partition, offset: entry.expectedNext }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
+                if (error) plog.warn({ err: error, offset: entry.expectedNext }, 'seek before resuming failed');
+                resume();
+              });
+            } catch {
+              resume();
+            }
           };
         }),
         commit: fromPromise<number, { offset: number }>(async ({ input }) => {

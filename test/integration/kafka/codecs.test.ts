@@ -146,7 +146,11 @@ async function intakeWrites(codec: Codec): Promise<void> {
       assert.equal(r.status, 204);
     }));
     await until(async () => (await topicSize(topic)) >= n, 20_000, `${n} raw lines`);
-    assert.deepEqual(storedCodecs(topic), new Set([CODEC_ID[codec]]), `intake wrote ${codec} batches`);
+    // librdkafka sends a batch uncompressed when compressing would not make it smaller (one
+    // short line can be a batch of its own): the codec, and at most that fallback.
+    const stored = storedCodecs(topic);
+    assert.ok(stored.has(CODEC_ID[codec]), `intake wrote ${codec} batches (stored: ${[...stored].join(', ')})`);
+    assert.ok([...stored].every((c) => c === CODEC_ID[codec] || c === 0), `intake wrote only ${codec} or uncompressed batches (stored: ${[...stored].join(', ')})`);
     const read = kcatRead(topic, n);
     assert.equal(read.length, n);
     assert.ok(read.every((l) => l.split('\t')[1] === `intake.${codec}`), 'raw lines as the intake wrote them');

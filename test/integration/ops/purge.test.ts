@@ -41,12 +41,15 @@ test('purge: dry run changes nothing; --execute deletes old rows and sanitises a
   const db = await openDb();
   // A table of an earlier version (no owner comment), and one whose schema name has a dot.
   const plain = `${freshTableName('PurgePlain')}_1`;
-  const keptSchema = `${freshTableName('PurgeKept').slice(0, 40)}.v2`;
+  // 60 characters with a dot: its table name is shortened (hash suffix) past 64 characters,
+  // so only the owner comment can tell purge which schema it holds.
+  const keptSchema = `${freshTableName('PurgeKept').slice(0, 40)}.v2`.padEnd(60, 'x');
   const kept = tableName(keptSchema, 1);
   // Not ours, although its name ends in digits and it has id and timestamp columns.
   const foreign = `${freshTableName('users')}_2024`;
   try {
     await db.query(ddl(plain));
+    assert.notEqual(kept.replace(/_1_[0-9a-f]{8}$/, ''), keptSchema.replace(/[^A-Za-z0-9_]/g, '_'), 'the table name is shortened');
     await db.query(ddl(kept, tableOwnerComment(keptSchema, 1)));
     await db.query(`CREATE TABLE \`${foreign}\` (id BIGINT PRIMARY KEY, timestamp VARCHAR(14), name TEXT)`);
     await db.query(`INSERT INTO \`${foreign}\` VALUES (1, '20200101000000', 'old user')`);
