@@ -26,7 +26,7 @@
  */
 import { ElError, type ErrorCode } from './errors.js';
 import { dtFromEpoch, isoToEpochSeconds, normalizeDt } from './iso-time.js';
-import { DEFAULT_INPUT_LIMITS, truncateText, utf8Length, type InputLimits } from './input-limits.js';
+import { DEFAULT_INPUT_LIMITS, truncateText, type InputLimits } from './input-limits.js';
 import { decodeQson, parseJsonObject, recoverCapsuleHints } from './qson.js';
 import type { UserAgentParser } from './user-agent.js';
 
@@ -346,7 +346,7 @@ export function compileFormat(format: string, options: FormatOptions = {}): Line
   return (rawLine) => {
     if (typeof rawLine !== 'string') return fail('EL_PARSE_FAILED', 'raw event is not a string', String(rawLine), '');
     // Longer than the limit in UTF-16 units is longer in bytes; measure bytes only when it may be.
-    if (rawLine.length > limits.maxLineBytes || (rawLine.length * 3 > limits.maxLineBytes && utf8Length(rawLine) > limits.maxLineBytes)) {
+    if (rawLine.length > limits.maxLineBytes || (rawLine.length * 3 > limits.maxLineBytes && Buffer.byteLength(rawLine) > limits.maxLineBytes)) {
       const head = truncateText(rawLine, limits.maxLineBytes);
       return fail('EL_INPUT_LIMIT', `line is longer than ${limits.maxLineBytes} bytes`, head, head.slice(0, 4096));
     }

@@ -74,21 +74,6 @@ export function checkJsonLimits(value: unknown, limits: InputLimits = DEFAULT_IN
   return undefined;
 }
 
-/** UTF-8 length of a string, without encoding it (the hot path measures every line). */
-export function utf8Length(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
-      i += 1;
-    } else n += 2;
-  }
-  return n;
-}
-
 /** `text` cut to at most `maxChars` UTF-16 units without splitting a surrogate pair. */
 export function truncateText(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;

@@ -3,7 +3,7 @@ import type { IntakeConfig } from '../domain/role-config.js';
 import type { CapsuleValidation } from '../domain/schema-registry.js';
 import type { UserAgentParser } from '../domain/user-agent.js';
 import { encapsulate, type EventCapsule } from '../domain/capsule.js';
-import { checkJsonLimits, DEFAULT_INPUT_LIMITS, utf8Length } from '../domain/input-limits.js';
+import { checkJsonLimits, DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
 import { makeEventError } from '../domain/event-error.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { AcceptedEvent, ServerSideEvents, ServerSideMeta } from '../http/intake-app.js';
@@ -69,7 +69,7 @@ export function createServerSideEvents(deps: ServerSideEventsDeps): ServerSideEv
       // meets a value it cannot handle in bounded time and stack.
       const limit = checkJsonLimits(input);
       if (limit !== undefined) return rejected(input, meta, 'EL_INPUT_LIMIT', 'decode', `event is over a limit: ${limit.message}`);
-      const size = utf8Length(JSON.stringify(input));
+      const size = Buffer.byteLength(JSON.stringify(input));
       if (size > DEFAULT_INPUT_LIMITS.maxLineBytes) {
         return rejected(input, meta, 'EL_INPUT_LIMIT', 'decode', `event is ${size} bytes, longer than ${DEFAULT_INPUT_LIMITS.maxLineBytes}`);
       }
