@@ -48,6 +48,9 @@ const CAPSULE_COLUMNS: readonly TableColumn[] = [
   { name: 'userAgent', sqlType: 'TEXT', source: { kind: 'capsule', field: 'userAgent' } },
 ];
 
+/** The names of the capsule columns every event table starts with, in order. */
+export const CAPSULE_COLUMN_NAMES: readonly string[] = Object.freeze(CAPSULE_COLUMNS.map((c) => c.name));
+
 /** Strings up to this length get a VARCHAR; longer `maxLength` (DESIGN: "when the schema allows longer") a TEXT. */
 const VARCHAR_LENGTH = 1024;
 /**

@@ -6,14 +6,13 @@ import {
   type Allowlist, type OwnedTable, type TablePurge,
 } from '../domain/retention.js';
 import { parseTableOwnerComment, TIMESTAMP_KEY, UUID_KEY } from '../domain/table-ddl.js';
+import { CAPSULE_COLUMN_NAMES } from '../domain/table-mapping.js';
 
-/** The capsule columns every event table starts with (`table-mapping.ts`). */
-const CAPSULE_COLUMNS = ['id', 'uuid', 'dt', 'timestamp', 'wiki', 'webHost', 'userAgent'];
 
 /** The owner of an event table created before tables carried their owner comment. */
 function legacyOwner(table: string, columns: readonly string[]): { schema: string; revision: number } | undefined {
   const m = /^(.+)_(\d+)$/.exec(table);
-  if (m === null || CAPSULE_COLUMNS.some((c, i) => columns[i] !== c)) return undefined;
+  if (m === null || CAPSULE_COLUMN_NAMES.some((c, i) => columns[i] !== c)) return undefined;
   return { schema: m[1]!, revision: Number(m[2]) };
 }
 
