@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from 'pino';
 import { formatRawLine, isoSeconds } from '../intake/raw-line.js';
 import type { OfferResult } from '../intake/line-batcher.js';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { IntakeMetrics, RejectReason } from '../intake/intake-metrics.js';
 import type { SeqAllocator } from '../intake/seq-allocator.js';
 
@@ -95,6 +96,35 @@ function clientError(metrics: IntakeMetrics): (error: Error & { code?: string },
 }
 
 /** The client address: the socket's, IPv4-mapped IPv6 written as plain IPv4. */
+/** How long a refused body may go on arriving after its 413, read and discarded. */
+const LINGER_MS = 2_000;
+
+/**
+ * Closes a connection whose request was refused while its body may still be arriving. Closing
+ * at once leaves the client's unread bytes in the server's socket, and the kernel answers them
+ * with a reset that can reach the client before it has read the 413 and make it drop the answer
+ * (a loaded run saw "fetch failed" instead of 413). So, as a web server's lingering close: the
+ * answer goes out and the sending side is closed (FIN), the rest of the body is read and
+ * discarded until the client closes its side or for at most {@link LINGER_MS}, then the
+ * connection is destroyed. Node closes a `Connection: close` response's socket with
+ * `destroySoon()`, which this replaces for this one socket.
+ */
+function lingerThenClose(req: IncomingMessage): void {
+  const socket = req.socket;
+  // Only a real connection has one to close (an injected request's socket is a stand-in).
+  if (!(socket instanceof Socket)) return;
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('end', () => {
+      clearTimeout(timer);
+      socket.destroy();
+    });
+    socket.resume();
+  };
+}
+
 function clientIp(req: FastifyRequest): string {
   const ip = req.socket.remoteAddress ?? req.ip ?? '-';
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
@@ -142,11 +172,12 @@ export function buildIntakeApp(deps: IntakeAppDeps): FastifyInstance {
   });
 
   // A body over a limit is answered 413 and its connection closed, so the client cannot go on
-  // sending the rest of it into a socket the server would otherwise drain.
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  // sending the rest of it; closing lingers (see lingerThenClose) so that the client reads the 413.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 413) {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') metrics.requestRejected('body_too_large');
+      lingerThenClose(req.raw);
       return reply.code(413).header('connection', 'close').send();
     }
     if (status >= 500) deps.logger?.error({ err: error }, 'intake request failed');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
+import { connect, type AddressInfo } from 'node:net';
 import { buildIntakeApp, type IntakeAppDeps, type ServerSideEvents } from '../../../src/http/intake-app.js';
 import { createIntakeMetrics } from '../../../src/intake/intake-metrics.js';
 import type { OfferResult } from '../../../src/intake/line-batcher.js';
@@ -186,4 +187,33 @@ test('/v1/events refuses more events than the limit with 413 before validating a
   assert.equal(accepted, 0);
   assert.equal(await metric(registry, 'eventlogging_intake_rejected_requests_total', { reason: 'too_many_events' }), 1);
   assert.equal((await app.inject({ method: 'POST', url: '/v1/events', payload: [{}, {}, {}] })).statusCode, 201);
+});
+
+test('a client still sending a refused body reads the whole 413, then the server closes the connection', async () => {
+  // Closing at once made the kernel reset the connection under the client's unread upload, and
+  // a loaded run's client saw "fetch failed" instead of the 413.
+  const { app } = setup();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => { answer += chunk.toString('latin1'); });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => {});
+    socket.write(`POST /beacon/event?${Q} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${30 * 1024 * 1024}\r\n\r\n`);
+    // Keep sending, as a client uploading a large body does, until the server closes, and read
+    // the answer only after a while, as a client busy uploading does: a reset from the server
+    // would discard the unread answer (what the former immediate close did).
+    socket.pause();
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const pump = setInterval(() => { if (!socket.destroyed) socket.write(chunk); }, 5);
+    setTimeout(() => socket.resume(), 300);
+    await closed;
+    clearInterval(pump);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\n\r\n/, 'the whole head of the answer arrived');
+  } finally {
+    await app.close();
+  }
 });
