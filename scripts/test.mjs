@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The one test command. Layers run in order: unit and property (no services), integration
-// (single real broker + MariaDB), chaos (stops real services; needs them, restores them).
-// Usage: node scripts/test.mjs [unit] [property] [integration] [chaos]   (default: all)
+// The one test command. Layers run in order: unit, property and conformance (no services),
+// integration (single real broker + MariaDB), chaos (stops real services; needs them, restores them).
+// Usage: node scripts/test.mjs [unit] [property] [conformance] [integration] [chaos]   (default: all)
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const all = ['unit', 'property', 'integration', 'chaos'];
+const all = ['unit', 'property', 'conformance', 'integration', 'chaos'];
 const layers = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const root = new URL('..', import.meta.url).pathname;
 

@@ -5,7 +5,7 @@ import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../domain/uri.js';
 import { makeEventError } from '../domain/event-error.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { createTableDdl, markTableOwnerSql, parseTableOwnerComment } from '../domain/table-ddl.js';
-import type { TableDefinition } from '../domain/table-mapping.js';
+import { withTextDt, type TableDefinition } from '../domain/table-mapping.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
 import { writerOptionsOf } from '../domain/kafka-options.js';
 import { ElError } from '../domain/errors.js';
@@ -76,9 +76,9 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
   let source: KafkaSource | undefined;
   /** Why the role failed for good before its source started (refused credentials). */
   let problem: string | undefined;
-  const created = new Map<string, Promise<void>>();
+  const created = new Map<string, Promise<TableDefinition>>();
 
-  const ensureTable = (table: TableDefinition): Promise<void> => {
+  const ensureTable = (table: TableDefinition): Promise<TableDefinition> => {
     let p = created.get(table.name);
     if (!p) {
       p = (async () => {
@@ -91,6 +91,12 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
         if (row !== undefined && parseTableOwnerComment(String(row.c)) === undefined && table.schema !== undefined && table.revision !== undefined) {
           await db!.query(markTableOwnerSql({ ...table, schema: table.schema, revision: table.revision }));
         }
+        // Earlier versions typed dt as ISO text: such a table keeps it (rewriting a large table
+        // is the operator's call, see the README), and its rows are written as text.
+        const [dt] = await db!.query<{ t: string }>(
+          "SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'dt'", [table.name],
+        );
+        return dt !== undefined && String(dt.t).toLowerCase() !== 'datetime' ? withTextDt(table) : table;
       })();
       // A failed CREATE is retried by the next batch, not remembered.
       p.catch(() => created.delete(table.name));

@@ -71,7 +71,8 @@ function capsuleFailure(code: CapsuleFailure['code'], message: string, fields: R
 
 /**
  * Builds the capsule from parsed fields (a `LineParser` success, or any object of the same
- * shape). Never throws. `dt` comes from `dt`, else from `timestamp` (epoch seconds, or ms);
+ * shape). Never throws. `dt` comes from `dt` (normalised; the uuid hashes the text as sent), else
+ * from `timestamp` (epoch seconds, or ms); an empty array `event` (PHP's `{}`) is an empty object;
  * `ip` `-` means absent. The uuid is always recomputed, never taken from the input, so that a
  * client cannot choose it.
  */
@@ -79,8 +80,9 @@ export function encapsulate(fields: Readonly<Record<string, unknown>>): CapsuleR
   const { event, schema, revision, wiki, webHost, recvFrom, seqId, userAgent, topic, ip } = fields;
   if (typeof recvFrom !== 'string' || recvFrom === '') return capsuleFailure('EL_PARSE_FAILED', 'capsule has no recvFrom', fields);
   if (typeof seqId !== 'number' || !Number.isSafeInteger(seqId) || seqId < 0) return capsuleFailure('EL_PARSE_FAILED', 'capsule has no integer seqId', fields);
+  const sentDt = typeof fields.dt === 'string' ? fields.dt : undefined;
   const dt =
-    typeof fields.dt === 'string' ? normalizeDt(fields.dt)
+    sentDt !== undefined ? normalizeDt(sentDt)
     : typeof fields.dt === 'number' ? dtFromEpoch(fields.dt)
     : fields.dt === undefined && typeof fields.timestamp === 'number' ? dtFromEpoch(fields.timestamp)
     : undefined;
@@ -89,7 +91,10 @@ export function encapsulate(fields: Readonly<Record<string, unknown>>): CapsuleR
   if (typeof schema !== 'string' || schema === '') return capsuleFailure('EL_VALIDATION_FAILED', 'capsule has no schema', fields);
   if (!SCHEMA_NAME.test(schema)) return capsuleFailure('EL_VALIDATION_FAILED', `schema name ${JSON.stringify(schema.slice(0, 80))} is not a valid name`, fields);
   if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 1) return capsuleFailure('EL_VALIDATION_FAILED', 'capsule revision is not a positive integer', fields);
-  if (!isPlainObject(event)) return capsuleFailure('EL_VALIDATION_FAILED', 'capsule event is not an object', fields);
+  // PHP serialises an empty array, and so an event without properties, as `[]`: the original
+  // accepts it on purpose (its fixtures say so), and so does this, as `{}`.
+  const body = Array.isArray(event) && event.length === 0 ? {} : event;
+  if (!isPlainObject(body)) return capsuleFailure('EL_VALIDATION_FAILED', 'capsule event is not an object', fields);
   if (wiki !== undefined && typeof wiki !== 'string') return capsuleFailure('EL_VALIDATION_FAILED', 'capsule wiki is not a string', fields);
   if (webHost !== undefined && typeof webHost !== 'string') return capsuleFailure('EL_VALIDATION_FAILED', 'capsule webHost is not a string', fields);
   if (userAgent !== undefined && userAgent !== null && !isPlainObject(userAgent)) {
@@ -97,13 +102,15 @@ export function encapsulate(fields: Readonly<Record<string, unknown>>): CapsuleR
   }
 
   // Field by field, in CAPSULE_FIELDS order (the JSON is written in insertion order).
-  const capsule: { -readonly [K in keyof EventCapsule]: EventCapsule[K] } = { event, schema, revision } as EventCapsule;
+  const capsule: { -readonly [K in keyof EventCapsule]: EventCapsule[K] } = { event: body, schema, revision } as EventCapsule;
   if (wiki !== undefined) capsule.wiki = wiki;
   if (webHost !== undefined) capsule.webHost = webHost;
   capsule.recvFrom = recvFrom;
   capsule.seqId = seqId;
   capsule.dt = dt;
-  capsule.uuid = capsuleUuid({ recvFrom, seqId, dt });
+  // The uuid hashes dt as it was sent (the original's `capsule_uuid`), so a capsule with its own
+  // `2013-01-21T18:10:34.912000` gets the original's uuid; the capsule carries the normal form.
+  capsule.uuid = capsuleUuid({ recvFrom, seqId, dt: sentDt ?? dt });
   capsule.userAgent = (userAgent ?? null) as UserAgentInfo | null;
   if (typeof topic === 'string' && topic !== '') capsule.topic = topic;
   if (typeof ip === 'string' && ip !== '' && ip !== '-') capsule.ip = ip;

@@ -19,7 +19,8 @@
  * timestamp, ip, userAgent, any named field) its value stands, whatever the capsule says, because
  * the uuid derives from recvFrom, seqId and dt and a client must not choose it. The capsule fills
  * only fields the line does not provide (so a `%j`-only format keeps working as in the original),
- * with the field's converter applied (a capsule `dt` without `Z` is normalised). A capsule's
+ * with the field's converter applied (a capsule `dt` is checked and kept as sent, as the original
+ * hashes it into the uuid; `encapsulate` normalises the capsule's copy). A capsule's
  * `uuid` and `topic` are always dropped, and a capsule `userAgent` is accepted only as a string
  * (apps send their own), parsed and length-checked like the line's. Production:
  * `%q %{recvFrom}s %{seqId}d %D %{ip}i %u`.
@@ -205,7 +206,10 @@ function asInteger(name: string): Converter {
 
 const asDt: Converter = (value, fromCapsule) => {
   const dt = typeof value === 'string' ? normalizeDt(value) : typeof value === 'number' ? dtFromEpoch(value) : undefined;
-  return dt === undefined ? bad(failCode(fromCapsule), `dt is not an ISO 8601 time: ${JSON.stringify(value)?.slice(0, 64)}`) : ok(dt);
+  if (dt === undefined) return bad(failCode(fromCapsule), `dt is not an ISO 8601 time: ${JSON.stringify(value)?.slice(0, 64)}`);
+  // A capsule's own dt text is kept as sent: the original computes the uuid from it unchanged
+  // (`encapsulate` normalises the capsule's dt, not the uuid's input).
+  return ok(fromCapsule && typeof value === 'string' ? value : dt);
 };
 
 const asTimestamp: Converter = (value, fromCapsule) => {
@@ -216,8 +220,9 @@ const asTimestamp: Converter = (value, fromCapsule) => {
 
 function asUserAgent(parse: UserAgentParser): Converter {
   return (value, fromCapsule) => {
-    // `-` is how varnishkafka and the intake write an absent header.
-    if (value === null || value === '-' || value === '') return ok(null);
+    // `-` is how varnishkafka and the intake write an absent header. An empty one is parsed (into
+    // the all-"Other" object), as the original does.
+    if (value === null || value === '-') return ok(null);
     if (typeof value === 'string') {
       const parsed = parse(value);
       return parsed.ok ? ok(parsed.value) : bad(parsed.code, parsed.message);
@@ -334,6 +339,7 @@ export function compileFormat(format: string, options: FormatOptions = {}): Line
   if (lineNames.has('dt') || lineNames.has('timestamp')) lineNames.add('dt').add('timestamp');
   const dropFromCapsule = [...lineNames, ...SERVER_ONLY];
   const capsuleWins = new Set(['userAgent']);
+  const lineHasUserAgent = lineFields.some((f) => f.name === 'userAgent');
 
   const fail = (code: ParseErrorCode, message: string, rawEvent: string, hintsFrom: string): ParseFailure => ({
     ok: false,
@@ -372,6 +378,8 @@ export function compileFormat(format: string, options: FormatOptions = {}): Line
     if (!decoded.ok) return fail(decoded.limit !== undefined ? 'EL_INPUT_LIMIT' : 'EL_DECODE_FAILED', decoded.message, rawLine, capsuleText);
     const merged = decoded.value;
     for (const name of dropFromCapsule) delete merged[name];
+    // An empty capsule user agent says nothing when the request has its own.
+    if (lineHasUserAgent && merged.userAgent === '') delete merged.userAgent;
     for (const [name, convert] of converters) {
       if (!Object.prototype.hasOwnProperty.call(merged, name)) continue;
       const r = convert(merged[name], true);

@@ -6,6 +6,8 @@ import type { TableColumn, TableDefinition } from './table-mapping.js';
 export const UUID_KEY = 'ix_uuid';
 /** Name of the index on `timestamp`. */
 export const TIMESTAMP_KEY = 'ix_timestamp';
+/** Name of the index on `dt`. */
+export const DT_KEY = 'ix_dt';
 
 function columnDdl(column: TableColumn): string {
   const name = quoteIdentifier(column.name);
@@ -17,13 +19,14 @@ function columnDdl(column: TableColumn): string {
 
 /**
  * `CREATE TABLE IF NOT EXISTS` for an event table: InnoDB, utf8mb4, primary key `id`, unique key
- * on `uuid`, index on `timestamp`. Every identifier is quoted; no value is interpolated.
+ * on `uuid`, indexes on `timestamp` and `dt`. Every identifier is quoted; no value is interpolated.
  */
 export function createTableDdl(table: TableDefinition): string {
   const lines = table.columns.map(columnDdl);
   lines.push('PRIMARY KEY (`id`)');
   lines.push(`UNIQUE KEY ${quoteIdentifier(UUID_KEY)} (\`uuid\`)`);
   lines.push(`KEY ${quoteIdentifier(TIMESTAMP_KEY)} (\`timestamp\`)`);
+  lines.push(`KEY ${quoteIdentifier(DT_KEY)} (\`dt\`)`);
   const comment = table.schema !== undefined && table.revision !== undefined ? ` COMMENT=${sqlLiteral(tableOwnerComment(table.schema, table.revision))}` : '';
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table.name)} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4${comment}`;
 }

@@ -41,12 +41,28 @@ export function tableName(schema: string, revision: number): string {
 const CAPSULE_COLUMNS: readonly TableColumn[] = [
   { name: 'id', sqlType: 'BIGINT', source: { kind: 'id' } },
   { name: 'uuid', sqlType: 'CHAR(32)', source: { kind: 'capsule', field: 'uuid' } },
-  { name: 'dt', sqlType: 'VARCHAR(32)', source: { kind: 'capsule', field: 'dt' } },
+  // DATETIME with an index, as the original's table mapping declared it: hourly counts and
+  // audits group by time. Tables of earlier versions keep VARCHAR(32) (see `withTextDt`).
+  { name: 'dt', sqlType: 'DATETIME', source: { kind: 'capsule', field: 'dt' } },
   { name: 'timestamp', sqlType: 'VARCHAR(14)', source: { kind: 'capsule', field: 'timestamp' } },
   { name: 'wiki', sqlType: 'VARCHAR(64)', source: { kind: 'capsule', field: 'wiki' } },
   { name: 'webHost', sqlType: 'VARCHAR(255)', source: { kind: 'capsule', field: 'webHost' } },
   { name: 'userAgent', sqlType: 'TEXT', source: { kind: 'capsule', field: 'userAgent' } },
 ];
+
+/** The SQL type earlier versions gave `dt`: ISO 8601 text. */
+export const LEGACY_DT_TYPE = 'VARCHAR(32)';
+
+/**
+ * The definition of a table an earlier version created, whose `dt` column is text: the same
+ * columns with `dt` typed {@link LEGACY_DT_TYPE}, so that its rows keep the ISO text it holds.
+ */
+export function withTextDt(table: TableDefinition): TableDefinition {
+  return Object.freeze({
+    ...table,
+    columns: Object.freeze(table.columns.map((c) => (c.source.kind === 'capsule' && c.source.field === 'dt' ? Object.freeze({ ...c, sqlType: LEGACY_DT_TYPE }) : c))),
+  });
+}
 
 /** The names of the capsule columns every event table starts with, in order. */
 export const CAPSULE_COLUMN_NAMES: readonly string[] = Object.freeze(CAPSULE_COLUMNS.map((c) => c.name));

@@ -32,6 +32,33 @@ export function mediawikiTimestamp(dt: string): string | null {
   return `${String(year).padStart(4, '0')}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
 }
 
+/**
+ * A `DATETIME` value of an ISO 8601 time: `YYYY-MM-DD HH:MM:SS[.fraction]` in UTC (MariaDB
+ * refuses the `T` and `Z` of ISO text in strict mode, and drops the fraction), or null when it
+ * does not parse.
+ */
+export function sqlDatetime(dt: string): string | null {
+  const normal = normalizeDt(dt);
+  return normal === undefined ? null : `${normal.slice(0, 10)} ${normal.slice(11, -1)}`;
+}
+
+/**
+ * A row of `from` as the row of `to`, the same table of an earlier version whose `dt` is ISO text
+ * (`withTextDt`): the `DATETIME` value goes back to the normalised dt it came from.
+ */
+export function adaptRow(from: TableDefinition, to: TableDefinition, row: readonly RowValue[]): readonly RowValue[] {
+  const source = insertColumns(from);
+  const target = insertColumns(to);
+  let adapted: RowValue[] | undefined;
+  for (let i = 0; i < target.length; i++) {
+    if (source[i]!.sqlType === 'DATETIME' && target[i]!.sqlType !== 'DATETIME' && typeof row[i] === 'string') {
+      adapted ??= [...row];
+      adapted[i] = `${(row[i] as string).replace(' ', 'T')}Z`;
+    }
+  }
+  return adapted ?? row;
+}
+
 function json(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
@@ -68,7 +95,7 @@ export function rowFor(capsule: RowCapsule, table: TableDefinition): RowValue[] 
       case 'capsule':
         switch (source.field) {
           case 'uuid': return capsule.uuid;
-          case 'dt': return capsule.dt;
+          case 'dt': return column.sqlType === 'DATETIME' ? sqlDatetime(capsule.dt) : normalizeDt(capsule.dt) ?? capsule.dt;
           case 'timestamp': return mediawikiTimestamp(capsule.dt);
           case 'wiki': return capsule.wiki ?? null;
           case 'webHost': return capsule.webHost ?? null;

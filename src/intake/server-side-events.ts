@@ -56,7 +56,8 @@ export function createServerSideEvents(deps: ServerSideEventsDeps): ServerSideEv
       rawEvent = String(input);
     }
     const error = makeEventError(
-      { code: 'validation', rawEvent, message, errorCode, stage, ...hints },
+      // As in the processor: a schema that cannot be had is a processor failure.
+      { code: errorCode === 'EL_SCHEMA_NOT_FOUND' || errorCode === 'EL_SCHEMA_INVALID' ? 'processor' : 'validation', rawEvent, message, errorCode, stage, ...hints },
       { recvFrom: meta.recvFrom, dt: meta.dt },
     );
     return { kind: 'invalid', error: error as unknown as Readonly<Record<string, unknown>>, message };
@@ -78,7 +79,8 @@ export function createServerSideEvents(deps: ServerSideEventsDeps): ServerSideEv
       }
       const uaText = typeof input.userAgent === 'string' ? input.userAgent : meta.userAgent;
       let userAgent: unknown = null;
-      if (uaText !== undefined && uaText !== '' && uaText !== '-') {
+      // `-` is an absent header; an empty user agent is parsed (all "Other"), as the processor does.
+      if (uaText !== undefined && uaText !== '-') {
         const parsed = deps.parseUserAgent(uaText);
         if (!parsed.ok) return rejected(input, meta, parsed.code, 'user-agent', parsed.message);
         userAgent = parsed.value;

@@ -31,7 +31,9 @@ function schemaFailure(item: ParsedItem, errorCode: 'EL_VALIDATION_FAILED' | 'EL
   return {
     kind: 'failed',
     error: {
-      code: 'validation',
+      // The original's kinds: a schema that cannot be had (a SchemaError there) is a processor
+      // failure, an event its schema refuses a validation failure.
+      code: errorCode === 'EL_VALIDATION_FAILED' ? 'validation' : 'processor',
       rawEvent,
       message,
       schema: capsule.schema,
@@ -46,8 +48,8 @@ function schemaFailure(item: ParsedItem, errorCode: 'EL_VALIDATION_FAILED' | 'EL
 }
 
 /**
- * Creates the checker. A schema that cannot be loaded or compiled fails the event as `validation`
- * with `EL_SCHEMA_NOT_FOUND`/`EL_SCHEMA_INVALID` (the registry remembers the failure briefly, so a
+ * Creates the checker. A schema that cannot be loaded or compiled fails the event as `processor`
+ * (the original's kind for it) with `EL_SCHEMA_NOT_FOUND`/`EL_SCHEMA_INVALID` (the registry remembers the failure briefly, so a
  * flood of events for a missing schema does not hammer the repository).
  */
 export function createMessageChecker(deps: MessageCheckerDeps): MessageChecker {

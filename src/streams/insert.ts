@@ -4,7 +4,7 @@ import type { Completed } from '../kafka/kafka-record.js';
 import type { Database } from '../mysql/database.js';
 import type { ElError } from '../domain/errors.js';
 import type { TableDefinition } from '../domain/table-mapping.js';
-import type { RowValue } from '../domain/table-row.js';
+import { adaptRow, type RowValue } from '../domain/table-row.js';
 import { insertOutcome, insertRowsStatement } from '../domain/table-insert.js';
 
 /** One consumed record on its way to the database: a row, a record to skip, or one that already failed. */
@@ -29,8 +29,11 @@ export interface InsertDeps {
   readonly batchSize: number;
   readonly batchTimeMs: number;
   readonly mode: 'skip-duplicates' | 'replace';
-  /** Creates the table if needed (cached by the caller). */
-  readonly ensureTable: (table: TableDefinition) => Promise<void>;
+  /**
+   * Creates the table if needed (cached by the caller). Resolves to the definition rows must be
+   * written with when the existing table differs (an earlier version's), else to nothing.
+   */
+  readonly ensureTable: (table: TableDefinition) => Promise<TableDefinition | void>;
   /** Writes EventErrors durably; the batch completes only after it resolves. */
   readonly reject: (rejected: readonly Rejected[]) => Promise<void>;
   readonly onInserted?: (table: string, inserted: number, duplicates: number, seconds: number, rows: number) => void;
@@ -79,16 +82,15 @@ export function insert(deps: InsertDeps): OperatorFunction<InsertItem, Completed
     }
   }
 
-  async function ensure(table: TableDefinition): Promise<string | undefined> {
+  async function ensure(table: TableDefinition): Promise<{ readonly table: TableDefinition } | { readonly error: string }> {
     for (;;) {
       await db.whenUp(deps.signal);
       try {
-        await deps.ensureTable(table);
-        return undefined;
+        return { table: (await deps.ensureTable(table)) ?? table };
       } catch (e) {
         const error = e as ElError;
         if (error.code === 'EL_DB_UNAVAILABLE') continue;
-        return error.message;
+        return { error: error.message };
       }
     }
   }
@@ -104,13 +106,14 @@ export function insert(deps: InsertDeps): OperatorFunction<InsertItem, Completed
       groups.set(item.table.name, g);
     }
     for (const { table, items } of groups.values()) {
-      const tableError = await ensure(table);
-      if (tableError !== undefined) {
+      const ensured = await ensure(table);
+      if ('error' in ensured) {
         // A table that cannot be created fails its rows alone, not the batch.
-        for (const item of items) rejected.push({ offset: item.offset, raw: item.raw, message: `cannot create table ${table.name}: ${tableError}`, errorCode: 'EL_ROW_REJECTED', table: table.name });
+        for (const item of items) rejected.push({ offset: item.offset, raw: item.raw, message: `cannot create table ${table.name}: ${ensured.error}`, errorCode: 'EL_ROW_REJECTED', table: table.name });
         continue;
       }
-      await write(table, items, rejected);
+      const existing = ensured.table;
+      await write(existing, existing === table ? items : items.map((item) => ({ ...item, table: existing, row: adaptRow(table, existing, item.row) })), rejected);
     }
     if (rejected.length > 0) {
       deps.logger.warn({ rejected: rejected.length, first: rejected[0]?.message }, 'rows rejected by the database; written as EventErrors');

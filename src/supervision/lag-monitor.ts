@@ -48,7 +48,7 @@ export interface LagMonitorOptions {
   readonly intervals?: number;
   /** A commit closer than this to the previous one replaces it (Burrow `storage.min-distance`; default 1000 ms). */
   readonly minDistanceMs?: number;
-  /** Current lag up to this many messages is OK (not a Burrow rule; absent = Burrow's). */
+  /** Burrow `evaluator.allowed-lag`: current lag up to this many messages is OK (default 0). */
   readonly allowedLag?: number;
   /** Burrow `evaluator.minimum-complete` (default 0). */
   readonly minimumComplete?: number;
@@ -113,7 +113,7 @@ export interface RoleLagHook {
 /** A running lag monitor. */
 export interface LagMonitor {
   readonly cluster: string;
-  /** Adds a commit of `group` to its partition window (out-of-order commits are dropped, as in Burrow). */
+  /** Adds a commit of `group` to its partition window, in arrival order (as Burrow stores them). */
   recordCommit(group: string, commit: CommitObservation, meta?: { owner?: string; clientId?: string }): void;
   /** Feeds a running source's commits in, and remembers it under `role` for {@link roleView}. */
   watchSource(role: string, group: string, source: WatchedSource): void;
@@ -221,9 +221,9 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     }
     if (meta.owner !== undefined) state.owner = meta.owner;
     if (meta.clientId !== undefined) state.clientId = meta.clientId;
-    const previous = state.window[state.window.length - 1];
-    // Burrow drops a commit older than the newest stored one: windows must stay in time order.
-    if (previous !== undefined && commit.at < previous.timestamp) return;
+    // Commits are kept in arrival order, as Burrow keeps them (by their place in
+    // __consumer_offsets), whatever their timestamps say; one that arrives before any broker
+    // head is known is not stored (its lag would be unknown), as in Burrow.
     if (commit.highWatermark !== undefined) {
       state.commitHead = state.commitHead === null ? commit.highWatermark : Math.max(state.commitHead, commit.highWatermark);
     }

@@ -154,7 +154,7 @@ test('POST /v1/events: valid capsules to the schema and mixed topics, invalid on
     assert.equal((valid[0]!.userAgent as { browser_family: string }).browser_family, 'Other');
     assert.deepEqual((await consumeAll(mixed, 2)).map((v) => JSON.parse(v).uuid), valid.map((c) => c.uuid));
     const errs = (await consumeAll(errors, 2)).map((v) => JSON.parse(v) as { schema: string; event: { schema: string; code: string } });
-    assert.deepEqual(errs.map((e) => [e.schema, e.event.code, e.event.schema]), [['EventError', 'validation', 'Test'], ['EventError', 'validation', 'Missing']]);
+    assert.deepEqual(errs.map((e) => [e.schema, e.event.code, e.event.schema]), [['EventError', 'validation', 'Test'], ['EventError', 'processor', 'Missing']]);
   } finally {
     await role.stop();
     await rm(dir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ async function roundTrip(prefix: string, schema: unknown, capsules: RowCapsule[]
         inserted.push(result.affectedRows);
       }
       const select = `SELECT ${insertColumns(table).map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${quoteIdentifier(table.name)} ORDER BY \`id\``;
-      const [rows] = await db.query<RowDataPacket[]>({ sql: select, rowsAsArray: true });
+      const [rows] = await db.query<RowDataPacket[]>({ sql: select, rowsAsArray: true, dateStrings: true });
       const named = (rows as unknown as unknown[][]).map((row) => Object.fromEntries(insertColumns(table).map((c, i) => [c.name, row[i]])));
       return { table, rows: named, inserted };
     } finally {
@@ -44,7 +44,7 @@ test('demo Edit schema (draft-03, dotted and nested names): DDL, insert, read ba
   assert.deepEqual(inserted, [1, 0], 'the second insert with the same uuid is ignored');
   assert.equal(rows.length, 1);
   assert.deepEqual(rows[0], {
-    uuid: base.uuid, dt: base.dt, timestamp: '20130119231638', wiki: 'enwiki', webHost: 'en.wikipedia.org',
+    uuid: base.uuid, dt: '2013-01-19 23:16:38', timestamp: '20130119231638', wiki: 'enwiki', webHost: 'en.wikipedia.org',
     userAgent: '{"browser_family":"Firefox","is_bot":false}',
     event_action: 'saveSuccess', event_editor: 'wikitext', event_version: 2, 'event_action.init.timing': 1234,
     event_page_id: 42, event_page_title: 'Main Page',

@@ -9,20 +9,26 @@ const USAGE = 'eventlogging lag explain [--json] [FILE|-]';
 
 const HELP = `${USAGE}
 
-Evaluate one partition's offset-commit window with Burrow 1.9's consumer lag rules and print the
-status and the rule that decided it.
+Evaluate one partition's offset-commit window with Burrow's consumer lag rules (the evaluator of
+Burrow 1.9, unchanged since its PR #716) and print the status and the rule that decided it.
 
-Input (JSON, from FILE, or stdin when FILE is '-' or absent):
+Input (JSON, from FILE, or stdin when FILE is '-' or absent), either this:
   {
     "window": [{"offset": N, "timestamp": MS, "lag": N|null}, ...],   oldest first
     "currentLag": N,                 broker head now - last committed offset
     "brokerOffsets": [N, ...],       optional: recent broker head offsets, newest first
-    "now": MS,                       evaluation time, ms since the epoch
-    "allowedLag": N,                 optional: current lag up to N is OK (not a Burrow rule)
+    "now": MS,                       optional: evaluation time, ms since the epoch (default: now)
+    "allowedLag": N,                 optional: Burrow evaluator allowed-lag (default 0)
     "minimumComplete": 0..1,         optional: Burrow evaluator minimum-complete (default 0)
     "intervals": N,                  optional: window capacity (default: the window's length)
     "topic": "name", "partition": N  optional: only used to print the alert-format line
   }
+or one partition as Burrow's /v3/kafka/<cluster>/consumer/<group> answer shows it, pasted as is:
+  {"offsets": [null, ..., {"offset": N, "timestamp": MS, "observedAt": MS, "lag": N|null}, ...],
+   "owner": "...", "client_id": "...", "current-lag": N}
+Leading nulls are the window's unused slots (they count toward its capacity, as in Burrow);
+"observedAt" is accepted and not used (Burrow judges by commit time); an "order" on every entry
+(Burrow's arrival order) sorts the window by it. "current_lag" is accepted for "currentLag".
 
 Options:
   --json      print exactly {"status": "OK|WARN|STOP|STALL|REWIND", "rule": "..."}
@@ -31,7 +37,11 @@ Options:
 Exit status: 0 whatever the verdict (this command explains a verdict, it does not alert);
 2 for bad usage or bad input (the message names the field).`;
 
-const KNOWN_FIELDS = new Set(['window', 'currentLag', 'brokerOffsets', 'now', 'allowedLag', 'minimumComplete', 'intervals', 'topic', 'partition']);
+const KNOWN_FIELDS = new Set([
+  'window', 'offsets', 'currentLag', 'current-lag', 'current_lag', 'brokerOffsets', 'now', 'allowedLag', 'minimumComplete',
+  'intervals', 'topic', 'partition', 'owner', 'client_id',
+]);
+const ENTRY_FIELDS = new Set(['offset', 'timestamp', 'lag', 'observedAt', 'order']);
 
 /** A bad input, reported with exit 2. */
 class InputError extends Error {}
@@ -43,33 +53,58 @@ function requireCount(value: unknown, field: string): number {
   return value;
 }
 
-/** Checks the parsed JSON field by field and builds the domain input; throws InputError naming the field. */
-function toPartitionWindow(data: unknown): { input: PartitionWindow; topic: string; partition: number | string } {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InputError('input must be a JSON object');
-  const obj = data as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (!KNOWN_FIELDS.has(key)) throw new InputError(`unknown field "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
-  }
-  if (!('window' in obj)) throw new InputError('missing field "window"');
-  if (!Array.isArray(obj.window)) throw new InputError('"window" must be an array of {offset, timestamp, lag}');
-  const window: Commit[] = obj.window.map((entry: unknown, i: number) => {
-    const at = `window[${i}]`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new InputError(`"${at}" must be an object {offset, timestamp, lag}`);
+/** The one field of `names` the object has (they are spellings of one field), or undefined. */
+function oneOf(obj: Record<string, unknown>, names: readonly string[]): { name: string; value: unknown } | undefined {
+  const present = names.filter((n) => n in obj);
+  if (present.length > 1) throw new InputError(`give one of ${present.map((n) => `"${n}"`).join(', ')}, not several`);
+  return present.length === 0 ? undefined : { name: present[0]!, value: obj[present[0]!] };
+}
+
+/** The window's entries, checked; leading nulls are unused slots (Burrow's ring), counted in `slots`. */
+function toWindow(name: string, entries: readonly unknown[]): { window: Commit[]; slots: number } {
+  let leading = 0;
+  while (leading < entries.length && entries[leading] === null) leading++;
+  const window: Commit[] = entries.slice(leading).map((entry: unknown, k: number) => {
+    const at = `${name}[${leading + k}]`;
+    if (entry === null) throw new InputError(`"${at}" is null after a commit: only unused slots at the start may be null`);
+    if (typeof entry !== 'object' || Array.isArray(entry)) throw new InputError(`"${at}" must be an object {offset, timestamp, lag}`);
     const e = entry as Record<string, unknown>;
     for (const key of Object.keys(e)) {
-      if (key !== 'offset' && key !== 'timestamp' && key !== 'lag') throw new InputError(`unknown field "${at}.${key}"`);
+      if (!ENTRY_FIELDS.has(key)) throw new InputError(`unknown field "${at}.${key}" (known: ${[...ENTRY_FIELDS].join(', ')})`);
     }
     for (const key of ['offset', 'timestamp', 'lag']) {
       if (!(key in e)) throw new InputError(`missing field "${at}.${key}"`);
     }
     const lag = e.lag === null ? null : requireCount(e.lag, `${at}.lag`);
-    return { offset: requireCount(e.offset, `${at}.offset`), timestamp: requireCount(e.timestamp, `${at}.timestamp`), lag };
+    if (e.observedAt !== undefined) requireCount(e.observedAt, `${at}.observedAt`);
+    const commit = { offset: requireCount(e.offset, `${at}.offset`), timestamp: requireCount(e.timestamp, `${at}.timestamp`), lag };
+    return e.order === undefined ? commit : { ...commit, order: requireCount(e.order, `${at}.order`) };
   });
-  if (!('currentLag' in obj)) throw new InputError('missing field "currentLag"');
-  if (!('now' in obj)) throw new InputError('missing field "now"');
+  const ordered = window.filter((c) => c.order !== undefined).length;
+  if (ordered !== 0 && ordered !== window.length) throw new InputError(`"${name}": give "order" on every entry or on none`);
+  // Burrow's storage keeps a window sorted by arrival order; the evaluator reads it as it is.
+  if (ordered !== 0) window.sort((a, b) => a.order! - b.order!);
+  return { window, slots: entries.length };
+}
+
+/** Checks the parsed JSON field by field and builds the domain input; throws InputError naming the field. */
+function toPartitionWindow(data: unknown, clock: () => number): { input: PartitionWindow; topic: string; partition: number | string; nowGiven: boolean } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InputError('input must be a JSON object');
+  const obj = data as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!KNOWN_FIELDS.has(key)) throw new InputError(`unknown field "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
+  }
+  const windowField = oneOf(obj, ['window', 'offsets']);
+  if (windowField === undefined) throw new InputError('missing field "window" (or Burrow\'s "offsets")');
+  if (!Array.isArray(windowField.value)) throw new InputError(`"${windowField.name}" must be an array of {offset, timestamp, lag}`);
+  const { window, slots } = toWindow(windowField.name, windowField.value);
+  const lagField = oneOf(obj, ['currentLag', 'current-lag', 'current_lag']);
+  if (lagField === undefined) throw new InputError('missing field "currentLag" (or Burrow\'s "current-lag")');
+  const nowGiven = obj.now !== undefined;
   const input: {
     -readonly [K in keyof PartitionWindow]: PartitionWindow[K];
-  } = { window, currentLag: requireCount(obj.currentLag, 'currentLag'), now: requireCount(obj.now, 'now') };
+  } = { window, currentLag: requireCount(lagField.value, lagField.name), now: nowGiven ? requireCount(obj.now, 'now') : clock() };
+  if (slots > window.length) input.intervals = slots;
   if (obj.brokerOffsets !== undefined) {
     if (!Array.isArray(obj.brokerOffsets)) throw new InputError('"brokerOffsets" must be an array of offsets, newest first');
     input.brokerOffsets = obj.brokerOffsets.map((v: unknown, i: number) => requireCount(v, `brokerOffsets[${i}]`));
@@ -77,12 +112,15 @@ function toPartitionWindow(data: unknown): { input: PartitionWindow; topic: stri
   if (obj.allowedLag !== undefined) input.allowedLag = requireCount(obj.allowedLag, 'allowedLag');
   if (obj.intervals !== undefined) {
     input.intervals = requireCount(obj.intervals, 'intervals');
-    if (input.intervals < window.length) throw new InputError(`"intervals" (${input.intervals}) is smaller than the window (${window.length} commits)`);
+    if (input.intervals < slots) throw new InputError(`"intervals" (${input.intervals}) is smaller than the window (${slots} slots)`);
   }
   if (obj.minimumComplete !== undefined) {
     const m = obj.minimumComplete;
     if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new InputError(`"minimumComplete" must be a number between 0 and 1, got ${JSON.stringify(m)}`);
     input.minimumComplete = m;
+  }
+  for (const key of ['owner', 'client_id']) {
+    if (obj[key] !== undefined && typeof obj[key] !== 'string') throw new InputError(`"${key}" must be a string`);
   }
   let topic = 'topic';
   if (obj.topic !== undefined) {
@@ -90,7 +128,7 @@ function toPartitionWindow(data: unknown): { input: PartitionWindow; topic: stri
     topic = obj.topic;
   }
   const partition: number | string = obj.partition === undefined ? 'partition' : requireCount(obj.partition, 'partition');
-  return { input, topic, partition };
+  return { input, topic, partition, nowGiven };
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -127,7 +165,7 @@ async function explain(args: readonly string[], io: CommandIo): Promise<number> 
     } catch (error) {
       throw new InputError(`input is not JSON: ${(error as Error).message}`);
     }
-    built = toPartitionWindow(data);
+    built = toPartitionWindow(data, Date.now);
   } catch (error) {
     if (error instanceof InputError) {
       io.stderr.write(`eventlogging lag: ${file === '-' ? 'stdin' : file}: ${error.message}\n`);
@@ -146,7 +184,7 @@ async function explain(args: readonly string[], io: CommandIo): Promise<number> 
     `window:      ${formatWindow(built.topic, built.partition, verdict.start, verdict.end)}`,
     `             (timestamp, offset, lag); ${built.input.window.length} commits, complete ${verdict.complete}`,
     `current lag: ${verdict.currentLag}`,
-    `now:         ${built.input.now}`,
+    `now:         ${built.input.now}${built.nowGiven ? '' : ' (the clock: the input gave no "now")'}`,
     `why:         ${verdict.explanation}`,
     '',
   ].join('\n'));

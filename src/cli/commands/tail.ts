@@ -22,7 +22,8 @@ Options:
   --brokers HOST:PORT[,...]  bootstrap brokers
   --topic T                  the EventError topic (default eventlogging_EventError)
   --schema S                 only errors of events of schema S
-  --code C                   only errors of one kind: processor (unparsable raw line), validation
+  --code C                   only errors of one kind: processor (unparsable raw line, or its
+                             schema could not be had), validation
                              (invalid against its schema), consumer (rejected by the database),
                              replay (still failing after a replay)
   --json                     print each error as the JSON document it is on the topic

@@ -21,13 +21,18 @@ export const STATUS_SEVERITY: Readonly<Record<LagStatus, number>> = Object.freez
 /**
  * One offset commit as Burrow stores it (`protocol.ConsumerOffset`): the committed offset, when it
  * was committed (ms since the epoch) and the lag at that moment (broker head − offset, never below
- * 0). `lag` is null when no broker head was known for the commit (Burrow's nil `Lag`); the lag
- * rules skip such entries.
+ * 0). `lag` is null for a commit stored out of arrival order (Burrow's nil `Lag`); the lag rules
+ * skip such entries.
  */
 export interface Commit {
   readonly offset: number;
   readonly timestamp: number;
   readonly lag: number | null;
+  /**
+   * Where the commit stands in arrival order (Burrow's `Order`: its offset in `__consumer_offsets`);
+   * the window is kept sorted by it. Never in Burrow's JSON.
+   */
+  readonly order?: number;
 }
 
 /** Everything one partition's evaluation needs. `now` is injected: the rules never read a clock. */
@@ -41,8 +46,8 @@ export interface PartitionWindow {
   /** Evaluation time, ms since the epoch. */
   readonly now: number;
   /**
-   * Not a Burrow 1.9 setting: a partition whose current lag is at most this many messages is OK,
-   * whatever its window says. Absent means Burrow's own rule (only a current lag of 0 is OK).
+   * Burrow `evaluator.allowed-lag` (default 0): a current lag up to this many messages is OK, and a
+   * commit with a lag up to it counts as "zero lag" in the window.
    */
   readonly allowedLag?: number;
   /** Burrow `evaluator.minimum-complete` (0..1, default 0): below it the window is not judged. */
@@ -52,9 +57,9 @@ export interface PartitionWindow {
 }
 
 /**
- * The stable machine name of the rule that decided a verdict. Names, in Burrow 1.9's order:
+ * The stable machine name of the rule that decided a verdict. Names, in Burrow's order:
  * `no-commits`, `incomplete-window`, `no-lag`, `within-allowed-lag`, `rule4-stopped`,
- * `caught-up-recently`, `lag-zero-in-window`, `rewind`, `stalled`, `lag-increasing`, `lag-decreased`.
+ * `caught-up-recently`, `rewind`, `lag-zero-in-window`, `stalled`, `lag-increasing`, `lag-decreased`.
  */
 export type LagRule =
   | 'no-commits'
@@ -63,8 +68,8 @@ export type LagRule =
   | 'within-allowed-lag'
   | 'rule4-stopped'
   | 'caught-up-recently'
-  | 'lag-zero-in-window'
   | 'rewind'
+  | 'lag-zero-in-window'
   | 'stalled'
   | 'lag-increasing'
   | 'lag-decreased';

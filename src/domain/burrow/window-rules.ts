@@ -1,6 +1,7 @@
 /**
- * The individual checks of Burrow 1.9's evaluator (`core/internal/evaluator/caching.go`), each a
- * pure predicate over a non-empty window (oldest first). Two numberings exist: the source comments
+ * The individual checks of Burrow's evaluator (`core/internal/evaluator/caching.go`), each a
+ * pure predicate over a non-empty window (oldest first). Current Burrow (1.9, unchanged since
+ * PR #716): a rewind the consumer recovered from is not a REWIND. Two numberings exist: the source comments
  * (Rule 1 zero lag, 2 rewind, 3 stopped, 4 stalled, 5 lag not decreasing) and the wiki page
  * "Consumer Lag Evaluation Rules" (1 zero lag, 2 stalled, 3 slow, 4 stopped). Each function names
  * both. `evaluatePartition` applies them in Burrow's order.
@@ -17,20 +18,39 @@ export function burrowNowMs(now: number): number {
 }
 
 /**
- * Source Rule 1 / wiki rule 1 (`isLagAlwaysNotZero`): true when no commit in the window had zero
- * lag. Commits whose lag is unknown (null) do not count as zero.
+ * Source Rule 1 / wiki rule 1 (`isLagAlwaysNotZero`): true when no commit in the window had a
+ * lag of at most `allowedLag` (0: zero lag). Commits whose lag is unknown (null) are skipped, so
+ * a window of unknown lags is "never zero".
  */
-export function isLagAlwaysNotZero(window: readonly Commit[]): boolean {
-  return !window.some((c) => c.lag !== null && c.lag === 0);
+export function isLagAlwaysNotZero(window: readonly Commit[], allowedLag = 0): boolean {
+  return !window.some((c) => c.lag !== null && c.lag <= allowedLag);
 }
 
 /**
- * Source Rule 2 (`checkIfOffsetsRewind`): true when a committed offset is lower than the one
- * committed before it anywhere in the window.
+ * Source Rule 2 (`checkIfOffsetsRewind`): the index of the first commit whose offset is lower
+ * than the one committed before it, or -1 when offsets never go backwards.
  */
-export function offsetsRewind(window: readonly Commit[]): boolean {
+export function rewindIndex(window: readonly Commit[]): number {
   for (let i = 1; i < window.length; i++) {
-    if (window[i]!.offset < window[i - 1]!.offset) return true;
+    if (window[i]!.offset < window[i - 1]!.offset) return i;
+  }
+  return -1;
+}
+
+/** True when a committed offset is lower than the one committed before it anywhere in the window. */
+export function offsetsRewind(window: readonly Commit[]): boolean {
+  return rewindIndex(window) > 0;
+}
+
+/**
+ * `checkIfRewindRecovered` (Burrow 1.3.7, PR #716): true when, from the rewind at `index` on,
+ * some commit reached or passed the offset committed just before it. Only the first rewind of a
+ * window is examined, as in Burrow.
+ */
+export function rewindRecovered(window: readonly Commit[], index: number): boolean {
+  const from = window[index - 1]!.offset;
+  for (let i = index; i < window.length; i++) {
+    if (window[i]!.offset >= from) return true;
   }
   return false;
 }

@@ -131,3 +131,48 @@ test('a backlog far beyond the pause threshold is consumed completely (regressio
     await conn.end();
   }
 });
+
+test('dt is an indexed DATETIME the runbook\'s hourly count groups by; a table of an earlier version keeps its ISO text dt', async () => {
+  const topic = await freshTopic('el-valid-dt', 1);
+  const legacyTopic = await freshTopic('el-valid-dt-legacy', 1);
+  const errorTopic = await freshTopic('el-errors-dt', 1);
+  const conn = await openDb();
+  const { dir, schema } = freshSchemaDir();
+  const table = tableName(schema, 1);
+  const capsules = testCapsules(150, 'dt', schema).map((c, i) => ({ ...c, dt: `2026-11-23T${String(10 + Math.floor(i / 50)).padStart(2, '0')}:00:${String(i % 50).padStart(2, '0')}Z` }));
+  try {
+    await produceLines(topic, capsules.map((c) => JSON.stringify(c)), 0);
+    const role = consumer(topic, uniqueName('el-mysql-dt'), errorTopic, new Registry(), dir);
+    await role.start();
+    await until(async () => {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``);
+      return (rows as Array<{ n: number }>)[0]!.n === 150;
+    }, 30_000, '150 rows');
+    await role.stop();
+    const [columns] = await conn.query(`SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'dt'`, [table]);
+    assert.equal((columns as Array<{ t: string }>)[0]!.t, 'datetime');
+    const [keys] = await conn.query(`SHOW INDEX FROM \`${table}\` WHERE Column_name = 'dt'`);
+    assert.equal((keys as Array<{ Key_name: string }>)[0]!.Key_name, 'ix_dt');
+    const [hours] = await conn.query({ sql: `SELECT DATE_FORMAT(dt, '%Y-%m-%d %H') AS h, COUNT(*) AS n FROM \`${table}\` GROUP BY h ORDER BY h`, rowsAsArray: true });
+    assert.deepEqual(hours, [['2026-11-23 10', 50], ['2026-11-23 11', 50], ['2026-11-23 12', 50]]);
+
+    // The same schema's table as an earlier version made it: dt VARCHAR(32), no comment, no ix_dt.
+    await conn.query(`DROP TABLE \`${table}\``);
+    await conn.query(`CREATE TABLE \`${table}\` (id BIGINT NOT NULL AUTO_INCREMENT, uuid CHAR(32) NOT NULL, dt VARCHAR(32) NULL, timestamp VARCHAR(14) NULL,
+      wiki VARCHAR(64) NULL, webHost VARCHAR(255) NULL, userAgent TEXT NULL, event_value VARCHAR(1024) NULL,
+      PRIMARY KEY (id), UNIQUE KEY ix_uuid (uuid), KEY ix_timestamp (timestamp)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+    await produceLines(legacyTopic, capsules.slice(0, 20).map((c) => JSON.stringify(c)), 0);
+    const legacy = consumer(legacyTopic, uniqueName('el-mysql-dt-legacy'), errorTopic, new Registry(), dir);
+    await legacy.start();
+    await until(async () => {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``);
+      return (rows as Array<{ n: number }>)[0]!.n === 20;
+    }, 30_000, '20 rows in the earlier table');
+    await legacy.stop();
+    const [texts] = await conn.query({ sql: `SELECT dt FROM \`${table}\` ORDER BY id LIMIT 2`, rowsAsArray: true });
+    assert.deepEqual(texts, [['2026-11-23T10:00:00Z'], ['2026-11-23T10:00:01Z']]);
+  } finally {
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await conn.end();
+  }
+});

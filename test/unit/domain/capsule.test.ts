@@ -39,10 +39,19 @@ describe('encapsulate', () => {
     assert.equal(c.uuid, '749684341abf513186c71f74c6a09502');
   });
 
-  it('derives dt from timestamp when dt is absent, and normalises dt', () => {
+  it('derives dt from timestamp when dt is absent, and normalises dt; the uuid hashes dt as sent', () => {
     const { dt: _dt, ...noDt } = base;
+    assert.equal(capsule({ ...noDt, timestamp: 1358637398 }).uuid, '749684341abf513186c71f74c6a09502');
     assert.equal(capsule({ ...noDt, timestamp: 1358637398 }).dt, '2013-01-19T23:16:38Z');
-    assert.equal(capsule({ ...base, dt: '2013-01-19T23:16:38' }).uuid, '749684341abf513186c71f74c6a09502');
+    const naive = capsule({ ...base, dt: '2013-01-19T23:16:38' });
+    assert.equal(naive.dt, '2013-01-19T23:16:38Z');
+    // The original's capsule_uuid hashes the capsule's dt unchanged.
+    assert.equal(naive.uuid, 'e6b17e1f661155bd8523d14c87d0600b');
+  });
+
+  it('takes PHP\'s empty array `"event": []` as an empty event; any other array is refused', () => {
+    assert.deepEqual(capsule({ ...base, event: [] }).event, {});
+    assert.equal(failure({ ...base, event: [1] }).code, 'EL_VALIDATION_FAILED');
   });
 
   it('drops an ip of - and omits absent wiki/webHost', () => {
@@ -66,7 +75,7 @@ describe('encapsulate', () => {
     const badRevision = failure({ ...base, revision: '1' });
     assert.equal(badRevision.code, 'EL_VALIDATION_FAILED');
     assert.equal(badRevision.schema, 'Edit');
-    assert.equal(failure({ ...base, event: [] }).code, 'EL_VALIDATION_FAILED');
+    assert.equal(failure({ ...base, event: ['x'] }).code, 'EL_VALIDATION_FAILED');
     assert.equal(failure({ ...base, schema: 'a b' }).code, 'EL_VALIDATION_FAILED');
     assert.equal(failure({ ...base, wiki: 3 }).code, 'EL_VALIDATION_FAILED');
     assert.equal(failure({ ...base, userAgent: 'Mozilla/5.0' }).code, 'EL_VALIDATION_FAILED');

@@ -10,7 +10,7 @@ test('CREATE TABLE IF NOT EXISTS with keys, InnoDB and utf8mb4; identifiers quot
     'CREATE TABLE IF NOT EXISTS `Edit_1` (',
     '  `id` BIGINT NOT NULL AUTO_INCREMENT,',
     '  `uuid` CHAR(32) NOT NULL,',
-    '  `dt` VARCHAR(32) NULL DEFAULT NULL,',
+    '  `dt` DATETIME NULL DEFAULT NULL,',
     '  `timestamp` VARCHAR(14) NULL DEFAULT NULL,',
     '  `wiki` VARCHAR(64) NULL DEFAULT NULL,',
     '  `webHost` VARCHAR(255) NULL DEFAULT NULL,',
@@ -19,7 +19,8 @@ test('CREATE TABLE IF NOT EXISTS with keys, InnoDB and utf8mb4; identifiers quot
     '  `event_x``y` BIGINT NULL DEFAULT NULL,',
     '  PRIMARY KEY (`id`),',
     '  UNIQUE KEY `ix_uuid` (`uuid`),',
-    '  KEY `ix_timestamp` (`timestamp`)',
+    '  KEY `ix_timestamp` (`timestamp`),',
+    '  KEY `ix_dt` (`dt`)',
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='eventlogging schema=Edit revision=1'",
   ].join('\n'));
 });

@@ -20,7 +20,7 @@ test('tableName is <Schema>_<revision>; a name with other characters gets a hash
 test('columns of the demo Edit schema (draft-03): capsule columns, then flattened event properties', () => {
   const columns = columnsFor(EDIT).map((c) => [c.name, c.sqlType]);
   assert.deepEqual(columns, [
-    ['id', 'BIGINT'], ['uuid', 'CHAR(32)'], ['dt', 'VARCHAR(32)'], ['timestamp', 'VARCHAR(14)'],
+    ['id', 'BIGINT'], ['uuid', 'CHAR(32)'], ['dt', 'DATETIME'], ['timestamp', 'VARCHAR(14)'],
     ['wiki', 'VARCHAR(64)'], ['webHost', 'VARCHAR(255)'], ['userAgent', 'TEXT'],
     ['event_action', 'VARCHAR(1024)'], ['event_editor', 'VARCHAR(1024)'], ['event_version', 'BIGINT'],
     ['event_action.init.timing', 'BIGINT'], ['event_page_id', 'BIGINT'], ['event_page_title', 'VARCHAR(1024)'],

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mediawikiTimestamp, rowFor } from '../../../src/domain/table-row.js';
-import { tableFor } from '../../../src/domain/table-mapping.js';
+import { adaptRow, mediawikiTimestamp, rowFor, sqlDatetime } from '../../../src/domain/table-row.js';
+import { tableFor, withTextDt } from '../../../src/domain/table-mapping.js';
 
 const table = tableFor('Edit', 1, {
   properties: {
@@ -24,7 +24,7 @@ test('rowFor gives one value per insert column, in order, ip never stored', () =
     event: { action: 'init', version: 3, ok: true, ratio: 0.5, 'action.init.timing': 12, page: { id: 7, title: 'Main' }, tags: ['a', 1], extra: { k: [1] }, anything: 'str' },
   } as Parameters<typeof rowFor>[0], table);
   assert.deepEqual(row, [
-    '749684341abf513186c71f74c6a09502', '2013-01-19T23:16:38Z', '20130119231638', 'enwiki', 'en.wikipedia.org',
+    '749684341abf513186c71f74c6a09502', '2013-01-19 23:16:38', '20130119231638', 'enwiki', 'en.wikipedia.org',
     '{"browser_family":"Firefox","is_bot":false}',
     'init', 3, true, 0.5, 12, 7, 'Main', '["a",1]', '{"k":[1]}', '"str"',
   ]);
@@ -48,4 +48,23 @@ test('a value of the wrong type (unvalidated event) is kept as JSON text, never 
 test('inherited keys are not read from the event (no prototype values leak into rows)', () => {
   const t = tableFor('T', 1, { properties: { constructor: { type: 'any' }, toString: { type: 'string' } } });
   assert.deepEqual(rowFor({ uuid: 'u'.repeat(32), dt: 'x', event: {} }, t).slice(6), [null, null]);
+});
+
+test('dt goes to a DATETIME as UTC `YYYY-MM-DD HH:MM:SS[.fraction]`, whatever zone it was sent in; null when it does not parse', () => {
+  assert.equal(sqlDatetime('2013-01-19T23:16:38Z'), '2013-01-19 23:16:38');
+  assert.equal(sqlDatetime('2013-01-21T18:10:34.912000'), '2013-01-21 18:10:34.912000');
+  assert.equal(sqlDatetime('2013-01-20T01:16:38+02:00'), '2013-01-19 23:16:38');
+  assert.equal(sqlDatetime('yesterday'), null);
+});
+
+test('a table of an earlier version keeps dt as ISO text: withTextDt types it VARCHAR(32), adaptRow turns the value back', () => {
+  const current = tableFor('Test', 1, { type: 'object', properties: { page: { type: 'string' } } });
+  const legacy = withTextDt(current);
+  assert.equal(legacy.columns.find((c) => c.name === 'dt')!.sqlType, 'VARCHAR(32)');
+  assert.equal(current.columns.find((c) => c.name === 'dt')!.sqlType, 'DATETIME', 'the definition it came from is unchanged');
+  const capsule = { uuid: 'u'.repeat(32), dt: '2013-01-21T18:10:34.912000', event: { page: 'Main' } };
+  const row = rowFor(capsule, current);
+  assert.deepEqual(adaptRow(current, legacy, row), rowFor(capsule, legacy));
+  assert.equal(adaptRow(current, legacy, row)[1], '2013-01-21T18:10:34.912000Z');
+  assert.equal(adaptRow(current, current, row), row, 'the same table: the row as it is');
 });

@@ -44,10 +44,11 @@ async function metric(registry: Registry, name: string, labels: Record<string, s
 test('commits build a Burrow window: lag against the known head, min-distance merge, capped at intervals', async () => {
   const h = harness();
   h.setHead('t', 0, 100);
-  // Before any poll and without a high-watermark, the lag of a commit is unknown (Burrow's nil lag).
-  h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 40, at: T0 });
-  assert.deepEqual(h.monitor.groupStatus('g')!.partitions[0]!.end, { offset: 40, timestamp: T0, lag: null });
+  // Before any poll and without a high-watermark, the lag of a commit is unknown: Burrow does not store it.
+  h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 40, at: T0 - 300 });
+  assert.equal(h.monitor.groupStatus('g')!.partitions[0]!.end, null);
   await h.monitor.pollHeads();
+  h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 45, at: T0 });
   // 300 ms later: closer than min-distance, so it replaces the previous entry but keeps its timestamp.
   h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 50, at: T0 + 300 });
   let report = h.monitor.groupStatus('g')!;
@@ -61,9 +62,12 @@ test('commits build a Burrow window: lag against the known head, min-distance me
   assert.equal(report.partitions[0]!.complete, 1);
   assert.equal(report.partitions[0]!.start!.offset, 80, 'the oldest commits fell out of the 5-commit window');
   assert.equal(report.partitions[0]!.end!.offset, 120);
-  // A commit older than the newest stored one is dropped, as in Burrow.
+  // Commits are ordered by arrival, as Burrow orders them, not by their timestamps: one that
+  // arrives last is the newest, whatever time it carries.
   h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 5, at: T0 + 1 });
-  assert.equal(h.monitor.groupStatus('g')!.partitions[0]!.end!.offset, 120);
+  // Closer than min-distance to the previous entry (here: before it), so it replaces it and keeps
+  // its timestamp, a quirk Burrow has too.
+  assert.deepEqual(h.monitor.groupStatus("g")!.partitions[0]!.end, { offset: 5, timestamp: T0 + 14000, lag: 115 });
 });
 
 test('a consumer that keeps up is OK; one that stops committing while data arrives turns STOP (rule 4), group ERR', async () => {
@@ -122,9 +126,13 @@ test('evaluate exports lag, partition and group status codes and completeness; f
   const h = harness();
   h.setHead('t', 0, 50);
   h.setHead('t', 1, 10);
-  h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 20, at: T0 });
-  h.monitor.recordCommit('g', { topic: 't', partition: 1, offset: 10, at: T0 });
-  await h.monitor.pollHeads();
+  // Heads are polled for the partitions commits were seen on; a commit seen before its head is
+  // known is not stored (Burrow), so each partition commits once more after the first poll.
+  for (let i = 0; i < 2; i++) {
+    h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 20, at: T0 });
+    h.monitor.recordCommit('g', { topic: 't', partition: 1, offset: 10, at: T0 });
+    await h.monitor.pollHeads();
+  }
   h.at(60_000); // idle far longer than the (zero) span, current lag 30 on partition 0
   const [report] = h.monitor.evaluate();
   assert.equal(report!.status, 'ERR');
@@ -166,6 +174,7 @@ test('pollHeads keeps the newest heads first, capped, and survives a failing fet
   });
   h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 5, at: T0 });
   await h.monitor.pollHeads();
+  h.monitor.recordCommit('g', { topic: 't', partition: 0, offset: 5, at: T0 });
   await h.monitor.pollHeads();
   await h.monitor.pollHeads();
   fail = true;
@@ -201,7 +210,9 @@ test('watched groups are polled for committed offsets; only a changed offset cou
   assert.deepEqual(asked, ['other', 'other', 'other']);
   assert.equal(report.partitions.length, 1, 'a partition with no committed offset (-1) is not tracked');
   const p = report.partitions[0]!;
-  assert.deepEqual(p.start, { offset: 10, timestamp: T0, lag: null });
+  // The first answer came before any broker head: Burrow does not store a commit without a lag,
+  // so the unchanged offset seen next, with a head, is the first entry.
+  assert.deepEqual(p.start, { offset: 10, timestamp: T0 + 2000, lag: 30 });
   assert.deepEqual(p.end, { offset: 30, timestamp: T0 + 4000, lag: 10 });
   h.monitor.watchGroup('late');
   await h.monitor.pollGroups();
@@ -272,9 +283,9 @@ test('createKafkaLagMonitor builds its admin client from the first role that rep
     } as never;
   };
   const monitor = createKafkaLagMonitor({ createKafka: fakeKafka, registry: new Registry(), now: () => T0 + 5000, minDistanceMs: 0 });
-  monitor.recordCommit('g', { topic: 't', partition: 0, offset: 40, at: T0 });
+  monitor.recordCommit('g', { topic: 't', partition: 0, offset: 40, highWatermark: 40, at: T0 });
   await monitor.pollHeads();
-  assert.equal(monitor.groupStatus('g')!.partitions[0]!.currentLag, 0, 'no brokers yet: no heads');
+  assert.equal(monitor.groupStatus('g')!.partitions[0]!.currentLag, 0, 'no brokers yet: no heads polled');
   const source: WatchedSource = { onCommit: () => {}, state: () => 'running', partitions: () => [] };
   monitor.hookFor('consumers/a').watchSource('g', source, ['b1:9092']);
   monitor.hookFor('consumers/b').watchSource('g2', source, ['b2:9092']);

@@ -122,10 +122,17 @@ describe('evaluatePartition: edges', () => {
   });
 
   it('rewind names the offsets that went backwards', () => {
-    const window = wikiWindow([10, 20, 30, 25, 40, 50, 60, 70, 80, 90], [5, 5, 5, 9, 5, 5, 5, 5, 5, 5]);
+    const window = wikiWindow([10, 20, 30, 25, 26, 27, 28, 28, 29, 29], [5, 5, 5, 9, 5, 5, 5, 5, 5, 5]);
     const v = evaluatePartition({ window, currentLag: 5, now: soon });
     assert.deepEqual([v.status, v.rule], ['REWIND', 'rewind']);
     assert.match(v.explanation, /from 30 to 25/);
+  });
+
+  it('a rewind the consumer recovered from is judged by the other rules, and said (#716)', () => {
+    const window = wikiWindow([10, 20, 30, 25, 40, 50, 60, 70, 80, 90], [5, 5, 5, 9, 5, 5, 5, 5, 5, 5]);
+    const v = evaluatePartition({ window, currentLag: 5, now: soon });
+    assert.deepEqual([v.status, v.rule], ['OK', 'lag-decreased']);
+    assert.match(v.explanation, /from 30 to 25 at \d+, but a later commit reached 30 again/);
   });
 
   it('a recently caught-up consumer that is overdue and stalled is STALL, not STOP', () => {
