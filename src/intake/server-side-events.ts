@@ -77,7 +77,8 @@ export function createServerSideEvents(deps: ServerSideEventsDeps): ServerSideEv
       if (input.userAgent !== undefined && input.userAgent !== null && typeof input.userAgent !== 'string') {
         return rejected(input, meta, 'EL_VALIDATION_FAILED', 'user-agent', 'userAgent is not a string');
       }
-      const uaText = typeof input.userAgent === 'string' ? input.userAgent : meta.userAgent;
+      // An empty user agent in the event says nothing when the request has its own (as in the processor).
+      const uaText = typeof input.userAgent === 'string' && (input.userAgent !== '' || meta.userAgent === undefined) ? input.userAgent : meta.userAgent;
       let userAgent: unknown = null;
       // `-` is an absent header; an empty user agent is parsed (all "Other"), as the processor does.
       if (uaText !== undefined && uaText !== '-') {

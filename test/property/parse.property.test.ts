@@ -81,6 +81,8 @@ describe('parser, properties', () => {
   it('the line\'s identity fields win over the capsule\'s, so the uuid is the line\'s', () => {
     fc.assert(
       fc.property(lineParts, token, fc.nat(), token, (p, capsuleRecvFrom, capsuleSeqId, capsuleIp) => {
+        // An event with a `__proto__` key is refused whole (EL_INPUT_LIMIT, the property above).
+        fc.pre(!JSON.stringify(p.event).includes('"__proto__"'));
         const query = encodeURIComponent(JSON.stringify({
           event: p.event, schema: p.schema, revision: p.revision, recvFrom: capsuleRecvFrom, seqId: capsuleSeqId, dt: '2001-01-01T00:00:00Z', ip: capsuleIp, uuid: 'f'.repeat(32),
         }));

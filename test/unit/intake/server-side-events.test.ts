@@ -82,6 +82,14 @@ test('produce sends capsules to their schema topic and the mixed topic, errors t
   assert.deepEqual(byTopic, { p_eventlogging_Test: [1, 3], p_eventlogging_Edit: [2], p_mixed: [1, 2, 3], p_errors: [4] });
 });
 
+test('an empty user agent in the event: the request\'s stands; without one, it is parsed (all "Other" in production)', async () => {
+  const { events } = setup();
+  const withHeader = await events.accept({ schema: 'Test', revision: 1, wiki: 'w', event: {}, userAgent: '' }, meta);
+  assert.equal(withHeader.kind === 'valid' && (withHeader.capsule.userAgent as { browser_family: string }).browser_family, 'server/1.0');
+  const without = await events.accept({ schema: 'Test', revision: 1, wiki: 'w', event: {}, userAgent: '' }, { ...meta, userAgent: undefined });
+  assert.equal(without.kind === 'valid' && (without.capsule.userAgent as { browser_family: string }).browser_family, '');
+});
+
 test('an event without any user agent is valid, with userAgent null', async () => {
   const { events } = setup();
   const r = await events.accept({ schema: 'Test', revision: 1, wiki: 'w', event: {} }, { ...meta, userAgent: undefined });
