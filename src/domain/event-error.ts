@@ -17,6 +17,15 @@ export const EVENT_ERROR_REVISION = 1;
 /** Which role failed the event. */
 export type EventErrorKind = 'processor' | 'validation' | 'consumer' | 'replay';
 
+/**
+ * The kind of an event that failed on its way to or through its schema, as the original kinds
+ * it: a schema that cannot be had (missing, or invalid: a SchemaError there) is a `processor`
+ * failure; anything else found at validation is `validation`.
+ */
+export function validationFailureKind(errorCode: ErrorCode): Extract<EventErrorKind, 'processor' | 'validation'> {
+  return errorCode === 'EL_SCHEMA_NOT_FOUND' || errorCode === 'EL_SCHEMA_INVALID' ? 'processor' : 'validation';
+}
+
 /** Where a message was read from. */
 export interface MessageSource {
   readonly topic: string;

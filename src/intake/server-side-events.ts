@@ -4,7 +4,7 @@ import type { CapsuleValidation } from '../domain/schema-registry.js';
 import type { UserAgentParser } from '../domain/user-agent.js';
 import { encapsulate, type EventCapsule } from '../domain/capsule.js';
 import { checkJsonLimits, DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
-import { makeEventError } from '../domain/event-error.js';
+import { makeEventError, validationFailureKind } from '../domain/event-error.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { AcceptedEvent, ServerSideEvents, ServerSideMeta } from '../http/intake-app.js';
 import { registryFromConfig } from '../schemas/registry-from-config.js';
@@ -56,8 +56,7 @@ export function createServerSideEvents(deps: ServerSideEventsDeps): ServerSideEv
       rawEvent = String(input);
     }
     const error = makeEventError(
-      // As in the processor: a schema that cannot be had is a processor failure.
-      { code: errorCode === 'EL_SCHEMA_NOT_FOUND' || errorCode === 'EL_SCHEMA_INVALID' ? 'processor' : 'validation', rawEvent, message, errorCode, stage, ...hints },
+      { code: validationFailureKind(errorCode), rawEvent, message, errorCode, stage, ...hints },
       { recvFrom: meta.recvFrom, dt: meta.dt },
     );
     return { kind: 'invalid', error: error as unknown as Readonly<Record<string, unknown>>, message };

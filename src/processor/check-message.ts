@@ -5,6 +5,7 @@
  * `failed` item holding the input of `makeEventError`); nothing here throws.
  */
 import { isElError } from '../domain/errors.js';
+import { validationFailureKind } from '../domain/event-error.js';
 import type { CompiledSchema, SchemaRegistry } from '../domain/schema-registry.js';
 import type { LineParser } from '../domain/format-string.js';
 import { parseMessage, type ParsedItem, type RawMessage } from '../streams/parse.js';
@@ -31,9 +32,7 @@ function schemaFailure(item: ParsedItem, errorCode: 'EL_VALIDATION_FAILED' | 'EL
   return {
     kind: 'failed',
     error: {
-      // The original's kinds: a schema that cannot be had (a SchemaError there) is a processor
-      // failure, an event its schema refuses a validation failure.
-      code: errorCode === 'EL_VALIDATION_FAILED' ? 'validation' : 'processor',
+      code: validationFailureKind(errorCode),
       rawEvent,
       message,
       schema: capsule.schema,

@@ -37,11 +37,6 @@ export function rewindIndex(window: readonly Commit[]): number {
   return -1;
 }
 
-/** True when a committed offset is lower than the one committed before it anywhere in the window. */
-export function offsetsRewind(window: readonly Commit[]): boolean {
-  return rewindIndex(window) > 0;
-}
-
 /**
  * `checkIfRewindRecovered` (Burrow 1.3.7, PR #716): true when, from the rewind at `index` on,
  * some commit reached or passed the offset committed just before it. Only the first rewind of a

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { eventErrorUuid, makeEventError } from '../../../src/domain/event-error.js';
+import { eventErrorUuid, makeEventError, validationFailureKind } from '../../../src/domain/event-error.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const schema = JSON.parse(readFileSync(new URL('../../../docs/schemas/EventError.json', import.meta.url), 'utf8')) as object;
@@ -68,4 +68,11 @@ describe('makeEventError', () => {
     assert.equal(validate({ ...e, extra: 1 }), false);
     assert.equal(validate({ ...e, event: { ...e.event, code: 'other' } }), false);
   });
+});
+
+it('validationFailureKind: a schema that cannot be had is `processor` (as the original), anything else `validation`', () => {
+  assert.equal(validationFailureKind('EL_SCHEMA_NOT_FOUND'), 'processor');
+  assert.equal(validationFailureKind('EL_SCHEMA_INVALID'), 'processor');
+  assert.equal(validationFailureKind('EL_VALIDATION_FAILED'), 'validation');
+  assert.equal(validationFailureKind('EL_INPUT_LIMIT'), 'validation');
 });

@@ -4,7 +4,7 @@ import {
   burrowNowMs,
   isLagAlwaysNotZero,
   lagNotDecreasing,
-  offsetsRewind,
+  rewindIndex,
   offsetsStalled,
   offsetsStopped,
   recentLagZero,
@@ -71,7 +71,7 @@ describe('Burrow 1.9 window checks', () => {
     it(t.name, () => {
       const now = t.nowSeconds * 1000;
       assert.deepEqual(
-        [isLagAlwaysNotZero(t.window), offsetsRewind(t.window), offsetsStopped(t.window, now), offsetsStalled(t.window),
+        [isLagAlwaysNotZero(t.window), rewindIndex(t.window) > 0, offsetsStopped(t.window, now), offsetsStalled(t.window),
           lagNotDecreasing(t.window), recentLagZero(t.window, t.brokerOffsets)],
         t.flags,
       );
