@@ -8,6 +8,7 @@ import { consumerGroupMachine } from '../supervision/consumer-group.machine.js';
 import { partitionMachine, partitionStateName } from '../actors/partition.machine.js';
 import { metricOnce } from '../observability/metrics.js';
 import { ElError } from '../domain/errors.js';
+import { admitBatch, settleProbe, type GapProbe } from '../domain/fetch-continuity.js';
 import { authFailures, clientConfig, describeEndpoint, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint } from './kafka-client.js';
 import type { KafkaRecord, PartitionPipeline } from './kafka-record.js';
 
@@ -84,6 +85,8 @@ interface PartitionEntry {
   readonly startOffset: number;
   expectedNext: number;
   highWatermark: number;
+  /** The seek back over a gap in the fetched offsets, while it is unconfirmed. */
+  gapProbe: GapProbe | undefined;
 }
 
 // librdkafka's own API is reached through the RdKafka namespace (the package is CommonJS).
@@ -125,6 +128,9 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
    * consumer stops, and a partition actor created then would outlive the drain.
    */
   let accepting = false;
+  /** Polls requested so far, and gap probes issued (see fetch-continuity). */
+  let polls = 0;
+  let probeIds = 0;
 
   const inFlightGauge = metricOnce(registry, 'eventlogging_partition_in_flight_messages', () => new Gauge({
     name: 'eventlogging_partition_in_flight_messages', help: 'Records received by a partition actor and not yet durable downstream.',
@@ -230,7 +236,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       error: (error) => plog.error({ err: error }, 'partition actor crashed'),
     });
     actor.start();
-    return { topic, partition, subject, actor, startOffset, expectedNext: startOffset, highWatermark: startOffset };
+    return { topic, partition, subject, actor, startOffset, expectedNext: startOffset, highWatermark: startOffset, gapProbe: undefined };
   }
 
   async function drainEntry(entry: PartitionEntry): Promise<void> {
@@ -243,8 +249,11 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     pausedGauge.remove(labels(entry));
   }
 
-  /** Hands one partition's fetched records to its actor; returns the first offset not taken, if any. */
-  function dispatch(topic: string, partition: number, messages: readonly Message[]): number | undefined {
+  /**
+   * Hands one partition's fetched records (requested by poll `pollIndex`) to its actor; returns
+   * where to seek for the records it did not take, if anywhere.
+   */
+  function dispatch(topic: string, partition: number, messages: readonly Message[], pollIndex: number): number | undefined {
     const k = key(topic, partition);
     // A partition being restarted takes nothing; its seek refetches.
     if (!accepting || restarting.has(k)) return undefined;
@@ -255,11 +264,22 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       restartAt.delete(k);
       entries.set(k, entry);
     }
+    const firstNew = messages.find((m) => m.offset >= entry.expectedNext);
+    // Everything here was taken already (a refetch after a seek).
+    if (firstNew === undefined) return undefined;
     const snapshot = entry.actor.getSnapshot();
     // A paused or draining actor takes nothing: the records are fetched again after a seek.
-    if (snapshot.status !== 'active' || partitionStateName(snapshot.value) !== 'flowing') {
-      const next = messages.find((m) => m.offset >= entry.expectedNext);
-      return next?.offset;
+    if (snapshot.status !== 'active' || partitionStateName(snapshot.value) !== 'flowing') return entry.expectedNext;
+    const admission = admitBatch(entry.expectedNext, firstNew.offset, pollIndex, entry.gapProbe, ++probeIds);
+    if (admission.kind === 'refetch') {
+      logger.info({ topic, partition, expected: entry.expectedNext, fetched: firstNew.offset }, 'fetched records skip offsets: seeking back to the first one not taken');
+      seekOverGap(entry, admission.probe);
+      return undefined;
+    }
+    entry.gapProbe = undefined;
+    if (admission.skipped > 0) {
+      logger.warn({ topic, partition, from: entry.expectedNext, to: firstNew.offset, skipped: admission.skipped }, 'offsets absent from the log (compaction, transaction markers or retention): continuing after them');
+      entry.expectedNext = firstNew.offset;
     }
     const ctx0 = snapshot.context;
     // Take no more than the actor has room for; the rest is fetched again after the partition
@@ -291,13 +311,13 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   }
 
   /** Splits a poll's records by partition (they arrive grouped, in offset order within each). */
-  function deliver(messages: readonly Message[]): void {
+  function deliver(messages: readonly Message[], pollIndex: number): void {
     let start = 0;
     for (let i = 1; i <= messages.length; i++) {
       const m = messages[start]!;
       const n = messages[i];
       if (n !== undefined && n.topic === m.topic && n.partition === m.partition) continue;
-      const notTaken = dispatch(m.topic, m.partition, start === 0 && i === messages.length ? messages : messages.slice(start, i));
+      const notTaken = dispatch(m.topic, m.partition, start === 0 && i === messages.length ? messages : messages.slice(start, i), pollIndex);
       if (notTaken !== undefined) seek(m.topic, m.partition, notTaken);
       start = i;
     }
@@ -309,19 +329,38 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     });
   }
 
+  /**
+   * Seeks back over a gap and records when the seek completed: only a batch requested after that
+   * may confirm the gap (see fetch-continuity). A failed seek leaves the probe unsettled, so the
+   * next gap batch seeks again.
+   */
+  function seekOverGap(entry: PartitionEntry, probe: GapProbe): void {
+    entry.gapProbe = probe;
+    const { topic, partition } = entry;
+    try {
+      consumer?.seek({ topic, partition, offset: probe.from }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
+        if (error) logger.warn({ topic, partition, offset: probe.from, err: error }, 'seek back over a gap failed; the next fetch retries it');
+        else entry.gapProbe = settleProbe(entry.gapProbe, probe.id, polls);
+      });
+    } catch (error) {
+      logger.warn({ topic, partition, offset: probe.from, err: error }, 'seek back over a gap failed; the next fetch retries it');
+    }
+  }
+
   /** Polls until stopped; errors of the client arrive as data (classified), never as throws. */
   function pollLoop(c: KafkaConsumer): Promise<void> {
     const batchSize = options.pollBatch ?? 2000;
     return new Promise<void>((resolve) => {
       const next = (): void => {
         if (consumer !== c) return resolve();
+        const pollIndex = ++polls;
         c.consume(batchSize, (error: LibrdKafkaError | null, messages: Message[]) => {
           if (consumer !== c) return resolve();
           if (error) {
             onClientError(error, 'poll');
           } else if (messages.length > 0) {
             supervisor.send({ type: 'batch.fetched' });
-            deliver(messages);
+            deliver(messages, pollIndex);
           }
           // Yield to timers and I/O between polls: actors commit and pipelines produce meanwhile.
           setImmediate(next);

@@ -106,6 +106,39 @@ test('a slow pipeline pauses the partition (backpressure) and loses nothing', as
   }
 });
 
+test('offsets absent from the log (transaction markers) are crossed, after a seek confirms them', async () => {
+  const topic = await freshTopic('el-source-holes', 1);
+  const group = uniqueName('el-source-holes-group');
+  // Each committed transaction leaves a control record: offsets 5, 11, 17, 23 hold no message.
+  const producer = testKafka().producer({ kafkaJS: { transactionalId: uniqueName('el-holes-tx'), idempotent: true, maxInFlightRequests: 1 } });
+  await producer.connect();
+  try {
+    for (let t = 0; t < 4; t++) {
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `tx${t}-${i}`, partition: 0 })) });
+      await tx.commit();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const seen: KafkaRecord[] = [];
+  const source = createKafkaSource({
+    endpoint: { brokers: BROKERS, clientId: 'test' },
+    group, topics: [topic], pipeline: recordingPipeline(seen), logger, registry: new Registry(), role: 'test',
+    commitIntervalMs: 100,
+    // One record per poll: every hole falls between two batches, where a stale batch would too.
+    pollBatch: 1,
+  });
+  source.start();
+  try {
+    await until(() => seen.length >= 20, 30_000, 'the 20 committed records');
+    assert.deepEqual(seen.map((r) => r.offset), [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22]);
+    await until(async () => (await committed(group, topic))[0] === 23, 10_000, 'commit past the last record');
+  } finally {
+    await source.stop();
+  }
+});
+
 test('stop drains: a restarted group resumes after the last durable record, nothing lost', async () => {
   const topic = await freshTopic('el-source-restart', 1);
   const group = uniqueName('el-source-restart-group');
