@@ -7,6 +7,7 @@ import type { RoleKind, RoleSpec } from '../domain/role-config.js';
 import { ElError } from '../domain/errors.js';
 import { daemonMachine } from '../supervision/daemon.machine.js';
 import { buildAdmin } from '../http/admin.js';
+import { metricTotals } from '../observability/metric-totals.js';
 import type { Role, RoleFactory } from './role.js';
 // lag monitor hook (supervision/lag-monitor)
 import type { LagMonitor } from '../supervision/lag-monitor.js';
@@ -149,6 +150,7 @@ export async function startDaemon(daemonOptions: DaemonOptions): Promise<Daemon>
   const app = buildAdmin({
     registry,
     status,
+    totals: () => metricTotals(registry),
     healthy: () => actorRef?.getSnapshot().value !== 'stopped' && roles.every((r) => r.status().healthy),
     ready: () => {
       const reasons = roles.map((r) => r.status()).filter((s) => !s.ready)

@@ -1,11 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { registerConsole } from './console.js';
 
 /** What the admin API reads; all of it comes in, nothing is global. */
 export interface AdminDeps {
   readonly registry: Registry;
   /** The `/status` document. */
   readonly status: () => unknown;
+  /** Counter totals added to `/status` under `totals` (the console's rates). */
+  readonly totals?: () => Promise<Record<string, number | null>>;
   /** Liveness: false when a role has failed for good. */
   readonly healthy: () => boolean;
   /** Readiness: false while a role is not (yet, or no longer) able to do its work. */
@@ -15,7 +18,7 @@ export interface AdminDeps {
 }
 
 /**
- * Builds the admin HTTP app (`/metrics`, `/healthz`, `/readyz`, `/status`) without listening, so
+ * Builds the admin HTTP app (`/metrics`, `/healthz`, `/readyz`, `/status`, the console at `/`) without listening, so
  * tests use `inject()` and the daemon decides where to listen.
  */
 export function buildAdmin(deps: AdminDeps): FastifyInstance {
@@ -34,7 +37,13 @@ export function buildAdmin(deps: AdminDeps): FastifyInstance {
     reply.code(r.ready ? 200 : 503);
     return { status: r.ready ? 'ready' : 'not-ready', reasons: r.reasons };
   });
-  app.get('/status', async () => deps.status());
+  app.get('/status', async (_req, reply) => {
+    // The console polls this every second: never serve it from a cache.
+    reply.header('cache-control', 'no-store');
+    const status = deps.status();
+    return deps.totals && status !== null && typeof status === 'object' ? { ...status, totals: await deps.totals() } : status;
+  });
+  registerConsole(app);
   for (const register of deps.routes ?? []) register(app);
   return app;
 }

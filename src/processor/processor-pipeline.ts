@@ -12,6 +12,7 @@ import { routeChecked, type Checked } from '../streams/route.js';
 import type { ProcessorCore } from './processor-core.js';
 import type { ProcessorMetrics } from './processor-metrics.js';
 import { orderedMap } from '../streams/ordered-map.js';
+import type { RecentErrors } from '../domain/recent-errors.js';
 
 /** Schema lookups one partition may await at once. */
 const SCHEMA_LOOKUPS_PER_PARTITION = 8;
@@ -21,6 +22,8 @@ export interface ProcessorPipelineDeps {
   readonly core: Pick<ProcessorCore, 'check' | 'route' | 'known'>;
   readonly sink: KafkaSink;
   readonly metrics?: ProcessorMetrics;
+  /** Keeps the latest EventErrors for the console. */
+  readonly recentErrors?: RecentErrors;
   /** Longest wait for a produce batch to fill (default 5 ms). */
   readonly lingerMs?: number;
   /** Records per produce batch (default 2,000). */
@@ -28,13 +31,14 @@ export interface ProcessorPipelineDeps {
 }
 
 /** Processes one record into its routed messages; synchronous unless its schema must be loaded. */
-export function processRecord(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics'>, record: KafkaRecord): Routed | Promise<Routed> {
+export function processRecord(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics' | 'recentErrors'>, record: KafkaRecord): Routed | Promise<Routed> {
   const checked = deps.core.check({ value: record.value, source: { topic: record.topic, partition: record.partition, offset: record.offset } });
   return checked instanceof Promise ? checked.then((c) => routed(deps, record.offset, c)) : routed(deps, record.offset, checked);
 }
 
-function routed(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics'>, offset: number, checked: Checked): Routed {
+function routed(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics' | 'recentErrors'>, offset: number, checked: Checked): Routed {
   deps.metrics?.observe(checked, deps.core.known);
+  if (checked.kind === 'failed') deps.recentErrors?.add(checked.error, Date.now(), checked.source);
   return { offset, messages: routeChecked(deps.core.route, checked) };
 }
 

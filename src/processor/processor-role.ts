@@ -7,6 +7,7 @@ import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import type { KafkaSink } from '../kafka/kafka-producer.js';
 import { createProcessorCore, type ProcessorCore, type ProcessorCoreOptions } from './processor-core.js';
 import { createProcessorMetrics } from './processor-metrics.js';
+import { createRecentErrors } from '../domain/recent-errors.js';
 import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
 
@@ -45,6 +46,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
   const { logger, registry } = deps;
   const core = createProcessorCore(config, options);
   const metrics = createProcessorMetrics(registry, spec.name);
+  const recentErrors = createRecentErrors();
   const clientId = `eventlogging-processor-${spec.name}`;
 
   let state: 'created' | 'connecting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'created';
@@ -77,7 +79,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           group: input.identity,
           topics: input.topics,
           pipeline: createProcessorPipeline({
-            core, sink: opened, metrics,
+            core, sink: opened, metrics, recentErrors,
             ...(options.lingerMs !== undefined && { lingerMs: options.lingerMs }),
             ...(options.maxBatch !== undefined && { maxBatch: options.maxBatch }),
           }),
@@ -162,6 +164,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           restarts: source?.restarts() ?? 0,
           lastError: source?.lastError(),
           partitions: source?.partitions() ?? [],
+          recentErrors: recentErrors.list(),
         },
       };
     },

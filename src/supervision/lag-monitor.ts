@@ -88,6 +88,8 @@ export interface RoleLagPartition {
   readonly status: string;
   readonly rule: string;
   readonly explanation: string;
+  /** The Burrow window the verdict was judged on, oldest first: offset and lag at each commit (null: unknown). */
+  readonly window: ReadonlyArray<{ readonly offset: number; readonly lag: number | null }>;
 }
 
 /** What `/status` shows under a consuming role. */
@@ -376,6 +378,8 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     if (!entry) return undefined;
     const report = groupStatus(entry.group);
     const verdicts = new Map((report?.partitions ?? []).map((p) => [key(p.topic, p.partition), p]));
+    const windows = groups.get(entry.group);
+    const windowOf = (k: string) => (windows?.get(k)?.window ?? []).map((c) => ({ offset: c.offset, lag: c.lag }));
     const seen = new Set<string>();
     const partitions: RoleLagPartition[] = [];
     for (const p of entry.source.partitions()) {
@@ -385,14 +389,14 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       partitions.push({
         topic: p.topic, partition: p.partition, state: p.state, inFlight: p.inFlight, committedOffset: p.committedOffset,
         lag: v?.currentLag ?? p.lag, status: v?.status ?? 'OK', rule: v?.rule ?? 'no-commits',
-        explanation: v?.explanation ?? 'no commits recorded yet',
+        explanation: v?.explanation ?? 'no commits recorded yet', window: windowOf(k),
       });
     }
     for (const v of report?.partitions ?? []) {
       if (seen.has(key(v.topic, v.partition))) continue;
       partitions.push({
         topic: v.topic, partition: v.partition, state: 'revoked', inFlight: null, committedOffset: v.end?.offset ?? null,
-        lag: v.currentLag, status: v.status, rule: v.rule, explanation: v.explanation,
+        lag: v.currentLag, status: v.status, rule: v.rule, explanation: v.explanation, window: windowOf(key(v.topic, v.partition)),
       });
     }
     partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));

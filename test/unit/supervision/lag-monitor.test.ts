@@ -245,6 +245,8 @@ test('roleView merges the source partitions (actor state, in flight) with the ve
     [2, 'revoked', 0, 'OK', 'no-lag'],
   ]);
   assert.equal(view.partitions[0]!.inFlight, 3);
+  // Each partition carries the window its verdict was judged on (the console's sparkline).
+  assert.deepEqual(view.partitions.map((p) => p.window), [[{ offset: 12, lag: 0 }], [], [{ offset: 4, lag: 0 }]]);
   assert.equal(h.monitor.groupStatus('grp')!.partitions[0]!.owner, 'consumers/mysql');
   assert.equal(h.monitor.roleView('nobody'), undefined);
   // The poll covers topics of watched sources.

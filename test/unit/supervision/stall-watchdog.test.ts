@@ -161,7 +161,7 @@ describe('createStallWatchdog with the lag monitor', () => {
     let clock = 0;
     const watchdog = createStallWatchdog({ graceMs: 1000, now: () => clock, registry });
     const view: RoleLagView = { group: 'g', supervisorState: 'running', status: 'ERR', complete: 1, totalLag: 9, partitions: [
-      { topic: 't', partition: 1, state: 'flowing', inFlight: 0, committedOffset: 3, lag: 9, status: 'STALL', rule: 'stalled', explanation: '' },
+      { topic: 't', partition: 1, state: 'flowing', inFlight: 0, committedOffset: 3, lag: 9, status: 'STALL', rule: 'stalled', explanation: '', window: [] },
     ] };
     let calls = 0;
     watchdog.watch('r', () => undefined, { restartPartition: async () => { calls += 1; return true; } });
