@@ -34,13 +34,17 @@ function fail(uri: string, why: string): never {
 /**
  * Replaces a password in a URI with `***`, for messages and logs. The password ends at the last
  * `@` before the query: a password may itself contain `@` (unencoded), and none of it may show.
+ * A query parameter named like a password is masked as well.
  */
 export function redact(uri: string): string {
-  const m = /^mysql:\/\/[^:/@]*:/.exec(uri);
-  if (m === null) return uri;
-  const query = uri.indexOf('?');
-  const at = uri.lastIndexOf('@', query < 0 ? uri.length : query);
-  return at < m[0].length ? uri : `${m[0]}***${uri.slice(at)}`;
+  // A password written into a query (refused, but quoted in the refusal) is hidden too; the
+  // names of a file or a variable that hold one are not secrets.
+  const masked = uri.replace(/([?&][^=&]*password[^=&]*)=([^&]*)/gi, (all, name: string) => (/\.(file|env)$/i.test(name) ? all : `${name}=***`));
+  const m = /^mysql:\/\/[^:/@]*:/.exec(masked);
+  if (m === null) return masked;
+  const query = masked.indexOf('?');
+  const at = masked.lastIndexOf('@', query < 0 ? masked.length : query);
+  return at < m[0].length ? masked : `${m[0]}***${masked.slice(at)}`;
 }
 
 function clientOptions(uri: string, params: Record<string, string>, role: 'reader' | 'writer'): KafkaClientOptions {
@@ -49,6 +53,39 @@ function clientOptions(uri: string, params: Record<string, string>, role: 'reade
   } catch (error) {
     return fail(uri, (error as Error).message);
   }
+}
+
+/** The cluster an operator command talks to, and how (security, SASL, ...). */
+export interface KafkaCluster {
+  readonly brokers: readonly string[];
+  readonly client?: KafkaClientOptions;
+}
+
+/**
+ * The `--brokers` of the operator commands: `HOST:PORT[,...]` for a plaintext cluster, or a Kafka
+ * URI without topics, `kafka:///HOST:PORT[,...]?security.protocol=SASL_SSL&...`, with the same
+ * client options (validated the same way, secrets only from files or variables) as the roles'
+ * URIs, so every command reaches every cluster a role can.
+ */
+export function parseKafkaCluster(value: string): KafkaCluster {
+  if (!value.startsWith('kafka://')) {
+    const brokers = value.split(',').map((b) => b.trim()).filter(Boolean);
+    if (brokers.length === 0) throw new ElError('EL_URI_INVALID', '--brokers: no broker given');
+    for (const b of brokers) {
+      if (!KAFKA_BROKER.test(b)) throw new ElError('EL_URI_INVALID', `--brokers: '${b}' is not HOST:PORT (or give kafka:///HOST:PORT?<client options>)`);
+    }
+    return { brokers };
+  }
+  const rest = value.slice('kafka://'.length).replace(/^\//, '');
+  const [hostPart = '', query = ''] = rest.split('?', 2);
+  const brokers = hostPart.split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) fail(value, 'no brokers: use kafka:///host:port?<client options>');
+  for (const b of brokers) if (!KAFKA_BROKER.test(b)) fail(value, `broker '${b}' is not host:port`);
+  const params = Object.fromEntries(new URLSearchParams(query));
+  for (const own of ['topic', 'topics', 'identity']) {
+    if (params[own] !== undefined) fail(value, `'${own}' has no place here: the command takes its topic and group as options`);
+  }
+  return { brokers, client: clientOptions(value, params, 'reader') };
 }
 
 function positiveInt(uri: string, name: string, value: string | undefined, fallback: number): number {

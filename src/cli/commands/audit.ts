@@ -2,14 +2,14 @@ import { parseArgs } from 'node:util';
 import type { DestinationStream } from 'pino';
 import type { Command } from '../command.js';
 import { ElError } from '../../domain/errors.js';
-import { parseUri } from '../../domain/uri.js';
+import { parseKafkaCluster, parseUri } from '../../domain/uri.js';
 import { formatBucket } from '../../domain/audit-compare.js';
 import { createLogger } from '../../observability/logger.js';
 import { createKafka } from '../../kafka/kafka-client.js';
 import { openOpsConnection } from '../../ops/purge.js';
 import { runAudit } from '../../ops/audit.js';
 
-const help = `usage: eventlogging audit --brokers HOST:PORT[,...] --mysql mysql://USER:PASS@HOST:PORT/DB
+const help = `usage: eventlogging audit --brokers HOST:PORT[,...]|kafka:///HOST:PORT?OPTIONS --mysql mysql://USER:PASS@HOST:PORT/DB
                           [--topic eventlogging-valid-mixed] [--since ISO] [--until ISO]
                           [--by hour|minute] [--schemas-path DIR] [--keep-bots] [--grace-minutes 10]
                           [--timeout SECONDS] [--json]
@@ -70,10 +70,10 @@ export const auditCommand: Command = {
     const untilMs = isoMs(values.until, 'until') ?? Math.floor(Date.now() / hourMs) * hourMs;
     const sinceMs = isoMs(values.since, 'since') ?? untilMs - 24 * hourMs;
     if (sinceMs >= untilMs) throw new ElError('EL_USAGE', '--since must be before --until');
-    const brokers = values.brokers.split(',').map((b) => b.trim()).filter(Boolean);
+    const cluster = parseKafkaCluster(values.brokers);
     // The Kafka client's own complaints go to stderr as JSON; stdout holds only the report.
     const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'warn', destination: io.stderr as unknown as DestinationStream });
-    const kafka = createKafka({ brokers, clientId: 'eventlogging-audit' }, logger.child({ component: 'kafka' }));
+    const kafka = createKafka({ ...cluster, clientId: 'eventlogging-audit' }, logger.child({ component: 'kafka' }));
     const connection = await openOpsConnection(uri);
     try {
       const report = await runAudit({

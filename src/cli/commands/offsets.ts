@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.js';
 import { ElError } from '../../domain/errors.js';
 import { parseDatetime, parseOffsetList, parseShift, type OffsetTargetSpec } from '../../domain/offset-targets.js';
+import { parseKafkaCluster, type KafkaCluster } from '../../domain/uri.js';
 import { createLogger } from '../../observability/logger.js';
 import { formatOffsetsReport, runOffsets, type OffsetsRequest } from '../../ops/offsets.js';
 
@@ -32,7 +33,9 @@ Targets (reset, exactly one):
   --to-latest           the log end (skip everything not yet consumed)
 
 Options:
-  --brokers HOST:PORT[,...]  bootstrap brokers
+  --brokers HOST:PORT[,...]  bootstrap brokers; for TLS or SASL, a Kafka URI without topics:
+                             kafka:///HOST:PORT?security.protocol=sasl_ssl&sasl.mechanism=...
+                             (the roles' client options; passwords from sasl.password.file or .env)
   --group G                  consumer group (the identity= of the consumer's INPUT URI)
   --topic T                  topic, e.g. eventlogging-valid-mixed
   --execute                  commit the targets (without it: a dry run that changes nothing)
@@ -51,7 +54,7 @@ function usage(message: string): never {
 }
 
 /** Turns the flags into a request; throws `EL_USAGE`. */
-export function parseOffsetsArgs(args: readonly string[]): { action: 'show' | 'reset'; brokers: string[]; group: string; topic: string; json: boolean; reset?: OffsetsRequest['reset'] } {
+export function parseOffsetsArgs(args: readonly string[]): { action: 'show' | 'reset'; cluster: KafkaCluster; group: string; topic: string; json: boolean; reset?: OffsetsRequest['reset'] } {
   const [action, ...rest] = args;
   if (action !== 'show' && action !== 'reset') usage(action === undefined ? 'missing subcommand (show or reset)' : `unknown subcommand '${action}' (show or reset)`);
   // `--shift-by -169000` is how operators write it; parseArgs would take -169000 for an option.
@@ -79,9 +82,7 @@ export function parseOffsetsArgs(args: readonly string[]): { action: 'show' | 'r
   }
   const v = parsed.values;
   for (const name of ['brokers', 'group', 'topic'] as const) if (!v[name]) usage(`--${name} is required`);
-  const brokers = v.brokers!.split(',').map((b) => b.trim()).filter(Boolean);
-  for (const b of brokers) if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(b)) usage(`--brokers: '${b}' is not HOST:PORT`);
-  const base = { action: action as 'show' | 'reset', brokers, group: v.group!, topic: v.topic!, json: v.json ?? false };
+  const base = { action: action as 'show' | 'reset', cluster: parseKafkaCluster(v.brokers!), group: v.group!, topic: v.topic!, json: v.json ?? false };
   const targets: OffsetTargetSpec[] = [];
   let datetime: number | undefined;
   if (v['to-datetime'] !== undefined) datetime = parseDatetime(v['to-datetime']);
@@ -103,7 +104,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const options = parseOffsetsArgs(args);
   const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'warn', destination: io.stderr as never });
   try {
-    const endpoint = { brokers: options.brokers, clientId: 'eventlogging-offsets' };
+    const endpoint = { ...options.cluster, clientId: 'eventlogging-offsets' };
     const report = await runOffsets({ endpoint, logger, group: options.group, topic: options.topic, ...(options.reset && { reset: options.reset }) });
     io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatOffsetsReport(report));
     if (report.refused && options.json) {

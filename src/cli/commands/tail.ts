@@ -2,6 +2,7 @@ import { answeringUsageErrors } from '../usage-errors.js';
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.js';
 import { ElError } from '../../domain/errors.js';
+import { parseKafkaCluster } from '../../domain/uri.js';
 import { createKafka } from '../../kafka/kafka-client.js';
 import { createLogger } from '../../observability/logger.js';
 import { assertTopicExists } from '../../ops/offsets.js';
@@ -19,7 +20,8 @@ and prints each error as one line:
   dt schema revision code errorCode message | raw event (truncated to 120 characters)
 
 Options:
-  --brokers HOST:PORT[,...]  bootstrap brokers
+  --brokers HOST:PORT[,...]  bootstrap brokers; for TLS or SASL, a Kafka URI without topics:
+                             kafka:///HOST:PORT?security.protocol=sasl_ssl&... (as in offsets)
   --topic T                  the EventError topic (default eventlogging_EventError)
   --schema S                 only errors of events of schema S
   --code C                   only errors of one kind: processor (unparsable raw line, or its
@@ -59,13 +61,12 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   }
   const v = parsed.values;
   if (!v.brokers) usage('--brokers is required');
-  const brokers = v.brokers.split(',').map((b) => b.trim()).filter(Boolean);
-  for (const b of brokers) if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(b)) usage(`--brokers: '${b}' is not HOST:PORT`);
+  const cluster = parseKafkaCluster(v.brokers);
   if (v.code !== undefined && !(CODES as readonly string[]).includes(v.code)) usage(`--code must be one of ${CODES.join(', ')}, got '${v.code}'`);
   if (v.max !== undefined && !/^\d+$/.test(v.max)) usage(`--max must be a whole number, got '${v.max}'`);
   const logger = createLogger({ level: io.env.LOG_LEVEL ?? 'warn', destination: io.stderr as never });
   try {
-    const kafka = createKafka({ brokers, clientId: 'eventlogging-tail' }, logger);
+    const kafka = createKafka({ ...cluster, clientId: 'eventlogging-tail' }, logger);
     await assertTopicExists(kafka, v.topic!);
     await followErrors({
       kafka,

@@ -25,6 +25,9 @@ import { openDb } from '../../helpers/mariadb.js';
 import { freshSchemaDir } from '../../helpers/capsules.js';
 import { startSecureKafka, type SecureKafka } from '../../helpers/secure-kafka.js';
 import { until } from '../../helpers/wait.js';
+import { runInProcess } from '../../helpers/cli.js';
+import { offsetsCommand } from '../../../src/cli/commands/offsets.js';
+import { tailCommand } from '../../../src/cli/commands/tail.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const deps = (registry = new Registry()) => ({ logger, registry, onFatal: (e: Error) => { throw e; } });
@@ -76,9 +79,10 @@ async function wholePipeline(broker: string, options: string): Promise<void> {
     config: parseProcessorArgs(['--schemas-path', dir, '--output-invalid', `${K}?topic=${prefix}_EventError&${options}`, FORMAT,
       `${K}?topics=${raw}&identity=${uniqueName('el-sec-proc')}&${options}`, `${K}?topic=${prefix}-valid-mixed&${options}`]),
   }, deps());
+  const consumerGroup = uniqueName('el-sec-mysql');
   const consumer = createConsumerRole({
     kind: 'consumers', name: 'sec', file: 'test',
-    config: parseConsumerArgs([`${K}?topics=${prefix}-valid-mixed&identity=${uniqueName('el-sec-mysql')}&${options}`,
+    config: parseConsumerArgs([`${K}?topics=${prefix}-valid-mixed&identity=${consumerGroup}&${options}`,
       'mysql://root:@127.0.0.1:3306/test?batch_size=50&batch_time=0.2', '--schemas-path', dir]),
   }, deps());
   const roles: Role[] = [];
@@ -97,6 +101,21 @@ async function wholePipeline(broker: string, options: string): Promise<void> {
     await until(async () => (await rows(tableName(schema, 1))) >= n, 60_000, `${n} rows through ${options}`);
     assert.equal(await rows(tableName(schema, 1)), n);
     for (const role of roles) assert.ok(role.status().healthy, `${role.spec.kind} healthy`);
+
+    // The operator commands reach the same cluster with the same options: the consumer group's
+    // offsets, and an EventError followed on its topic.
+    const cluster = `${K}?${options}`;
+    await until(async () => {
+      const shown = await runInProcess((a, io) => offsetsCommand.run(a, io), ['show', '--brokers', cluster, '--group', consumerGroup, '--topic', `${prefix}-valid-mixed`, '--json'], { env: { ...process.env, LOG_LEVEL: 'silent' } });
+      assert.equal(shown.code, 0, shown.err);
+      const report = JSON.parse(shown.out) as { partitions: Array<{ committed: number | null }> };
+      return report.partitions.reduce((sum, p) => sum + Math.max(0, p.committed ?? 0), 0) === n;
+    }, 30_000, `offsets show over ${options}: ${n} committed`);
+    const invalid = { schema, revision: 1, wiki: 'testwiki', webHost: 'test.example.org', event: { value: 5 } };
+    assert.equal((await fetch(`http://${intake.address()}/beacon/event?${encodeURIComponent(JSON.stringify(invalid))};`)).status, 204);
+    const tailed = await runInProcess((a, io) => tailCommand.run(a, io), ['errors', '--brokers', cluster, '--topic', `${prefix}_EventError`, '--from-beginning', '--max', '1', '--json'], { env: { ...process.env, LOG_LEVEL: 'silent' } });
+    assert.equal(tailed.code, 0, tailed.err);
+    assert.equal((JSON.parse(tailed.out) as { schema: string; event: { schema: string } }).event.schema, schema);
   } finally {
     await stopAll(roles);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseUri, redact } from '../../../src/domain/uri.js';
+import { parseKafkaCluster, parseUri, redact } from '../../../src/domain/uri.js';
 import { ElError } from '../../../src/domain/errors.js';
 
 test('redact hides the whole password, even one holding @ or :', () => {
@@ -24,4 +24,25 @@ test('Kafka URIs carry their validated client options', () => {
 test('a misspelled Kafka option stops the URI, naming it and the URI', () => {
   assert.throws(() => parseUri('kafka:///a:9092?topics=T&identity=G&sasl.mechansim=PLAIN'),
     (e: unknown) => e instanceof ElError && e.code === 'EL_URI_INVALID' && /kafka:\/\/\/a:9092.*sasl.mechansim.*did you mean 'sasl.mechanism'/.test(e.message));
+});
+
+test('parseKafkaCluster: plain HOST:PORT lists, or a Kafka URI with client options for TLS and SASL', () => {
+  assert.deepEqual(parseKafkaCluster('a:9092, b:9093'), { brokers: ['a:9092', 'b:9093'] });
+  const secured = parseKafkaCluster('kafka:///k1:9093,k2:9093?security.protocol=sasl_ssl&sasl.mechanism=SCRAM-SHA-512&sasl.username=el&sasl.password.file=%2Fetc%2Fel%2Fpw&ssl.ca.location=%2Fetc%2Fca.pem');
+  assert.deepEqual(secured.brokers, ['k1:9093', 'k2:9093']);
+  assert.equal(secured.client?.properties['security.protocol'], 'sasl_ssl');
+  assert.equal(secured.client?.properties['ssl.ca.location'], '/etc/ca.pem');
+  assert.deepEqual(secured.client?.secrets, [{ property: 'sasl.password', from: 'file', name: '/etc/el/pw' }]);
+  assert.throws(() => parseKafkaCluster('a:b'), /--brokers: 'a:b' is not HOST:PORT/);
+  assert.throws(() => parseKafkaCluster(''), /no broker/);
+  assert.throws(() => parseKafkaCluster('kafka:///k:9093?security.protocl=ssl'), /unknown Kafka option 'security.protocl' \(did you mean 'security.protocol'\?\)/);
+  assert.throws(() => parseKafkaCluster('kafka:///k:9093?sasl.password=hunter2'), (e: Error) => /must not be written into a URI/.test(e.message) && !e.message.includes('hunter2'));
+  assert.throws(() => parseKafkaCluster('kafka:///k:9093?topics=t&identity=g'), /'topics' has no place here/);
+});
+
+test('a password written into a Kafka URI is refused without being quoted, in role URIs too', () => {
+  for (const uri of ['kafka:///k:9093?topic=t&sasl.password=hunter2', 'kafka:///k:9093?topics=t&identity=g&ssl.key.password=hunter2&x=1']) {
+    assert.throws(() => parseUri(uri), (e: Error) => /must not be written into a URI/.test(e.message) && !e.message.includes('hunter2') && e.message.includes('password=***'));
+  }
+  assert.equal(redact('kafka:///k:9093?topic=t&sasl.password.file=/etc/pw'), 'kafka:///k:9093?topic=t&sasl.password.file=/etc/pw');
 });
