@@ -121,7 +121,7 @@ const rows: Array<[string, string, string]> = [
   ['rate', 'consumer Kafka -> MariaDB (rows/s)', n(c?.rowsPerSec as number | undefined)],
   ['rate', 'consumer replay, every row a duplicate (rows/s)', n(c?.replayRowsPerSec as number | undefined)],
   ['rate', 'intake alone, 204s acked by Kafka (beacons/s)', `${n(intake?.beaconsPerSec)}${intake ? ` (unacked ${intake.unacknowledged})` : ''}`],
-  ...(e2e?.levels ?? []).map((l): [string, string, string] => ['e2e', `offered ${n(l.offered)}/s: achieved, p50/p99 ms, lost, peak RSS MB`, `${n(l.achieved)}/s, ${n(l.p50Ms)}/${n(l.p99Ms)}, ${l.lost}, ${n(l.peakRssMb)}`]),
+  ...(e2e?.levels ?? []).map((l): [string, string, string] => ['e2e', `offered ${n(l.offered)}/s: achieved, p50/p99 ms, lost (accepted - rows), late rows, drain s, peak RSS MB`, `${n(l.achieved)}/s, ${n(l.p50Ms)}/${n(l.p99Ms)}, ${l.lost}, ${l.lateRows}, ${l.drainSeconds.toFixed(1)}, ${n(l.peakRssMb)}`]),
   ['e2e', `highest offered load with p99 <= ${P99_TARGET_MS} ms, 0 lost`, e2e ? n(e2e.maxOfferedWithinP99) : 'n/a'],
   ...(scaling?.runs ?? []).map((r): [string, string, string] => ['scale', `${r.processes} processor process(es) (events/s)`, n(r.eventsPerSec)]),
   ['overload', 'accepted beacons/s; rows/s; drain s', overload ? `${n(overload.acceptedPerSec)}; ${n(overload.rowsPerSec)}; ${n(overload.drainSeconds, 1)}` : 'n/a'],

@@ -9,7 +9,7 @@
 import { benchScale } from './lib/machine.js';
 import { rssSampler } from './lib/infra.js';
 import { pacedLoad } from './lib/paced-load.js';
-import { latencySummary, maxId, startPipeline, waitForRows, watchRows } from './lib/pipeline.js';
+import { countRowsAfter, latencySummary, maxId, startPipeline, waitForRows, watchRows } from './lib/pipeline.js';
 
 /** One offered load's figures. */
 export interface EndToEndLevel {
@@ -23,12 +23,22 @@ export interface EndToEndLevel {
   readonly accepted: number;
   readonly refused: number;
   readonly rows: number;
+  /** Accepted beacons without a row once every row had time to arrive (see `waitedSeconds`). */
   readonly lost: number;
+  /** Rows that arrived more than LATE_AFTER_MS after the load ended: late, not lost. */
+  readonly lateRows: number;
+  /** From the end of the load to the last row seen. */
+  readonly drainSeconds: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly peakRssMb: number;
 }
+
+/** A row seen this long after the load ended is counted late (an earlier bench stopped waiting here and called it lost). */
+export const LATE_AFTER_MS = 5_000;
+/** Stop waiting for rows once none arrived for this long (a stuck pipeline, not a slow one). */
+const QUIET_MS = 60_000;
 
 /** The 2 s p99 target of the issue. */
 export const P99_TARGET_MS = 2000;
@@ -51,16 +61,21 @@ export async function runEndToEnd(rates: readonly number[], seconds: number): Pr
       const revision = i + 1;
       const table = `BenchEvent_${revision}`;
       rss.reset();
-      const watch = watchRows(pipeline.db, table, await maxId(pipeline.db, table));
+      const afterId = await maxId(pipeline.db, table);
+      const watch = watchRows(pipeline.db, table, afterId);
       const load = await pacedLoad({ ...pipeline.intake, rate, seconds, revision });
-      await waitForRows(watch, load.accepted, 5_000, Math.max(30_000, seconds * 3000));
+      const loadEnded = Date.now();
+      // Every accepted beacon's row is waited for (bounded): slow rows are late, not lost.
+      await waitForRows(watch, load.accepted, QUIET_MS, Math.max(120_000, seconds * 10_000));
       await watch.stop();
       const all = watch.latenciesMs();
-      const rows = watch.count();
+      // Counted exactly: the watcher's count serves the latencies and the wait.
+      const rows = await countRowsAfter(pipeline.db, table, afterId);
       const span = (watch.lastSeenAt() - watch.firstSeenAt()) / 1000;
       levels.push({
         offered: rate, seconds: load.seconds, achieved: rows / Math.max(span, load.seconds * 0.5),
         sent: load.sent, skipped: load.skipped, accepted: load.accepted, refused: load.refused, rows, lost: Math.max(0, load.accepted - rows),
+        lateRows: watch.countSeenAfter(loadEnded + LATE_AFTER_MS), drainSeconds: Math.max(0, (watch.lastSeenAt() - loadEnded) / 1000),
         ...latencySummary(all), peakRssMb: rss.peak(),
       });
     }
