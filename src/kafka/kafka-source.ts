@@ -93,6 +93,16 @@ interface PartitionEntry {
 const { KafkaConsumer } = RdKafka;
 type KafkaConsumer = RdConsumer;
 const E = RdKafka.CODES.ERRORS;
+/** Longest wait for the coordinator to answer a commit (librdkafka's own request timeout is 60 s). */
+const COMMIT_TIMEOUT_MS = 30_000;
+
+/** A commit waiting for the coordinator's answer. */
+interface CommitWaiter {
+  readonly offset: number;
+  readonly settle: (error?: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
 /** Longest wait for the seek that re-positions a paused partition before it resumes. */
 const RESUME_SEEK_TIMEOUT_MS = 5_000;
 
@@ -131,6 +141,8 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   /** Polls requested so far, and gap probes issued (see fetch-continuity). */
   let polls = 0;
   let probeIds = 0;
+  /** Commits sent and not yet answered, by partition. */
+  const commitWaiters = new Map<string, CommitWaiter[]>();
 
   const inFlightGauge = metricOnce(registry, 'eventlogging_partition_in_flight_messages', () => new Gauge({
     name: 'eventlogging_partition_in_flight_messages', help: 'Records received by a partition actor and not yet durable downstream.',
@@ -210,10 +222,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
         }),
         commit: fromPromise<number, { offset: number }>(async ({ input }) => {
           if (!consumer) throw new Error('no consumer to commit with');
-          const c = consumer;
-          await new Promise<void>((resolve, reject) => {
-            extras(c).commitCb([{ topic, partition, offset: input.offset }], (error: LibrdKafkaError | null) => (error ? reject(classifyError(error, 'kafka')) : resolve()));
-          });
+          await commitAcknowledged(consumer, topic, partition, input.offset);
           const entry = entries.get(key(topic, partition));
           committedGauge.set(labels({ topic, partition }), input.offset);
           for (const listener of commitListeners) {
@@ -237,6 +246,59 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     });
     actor.start();
     return { topic, partition, subject, actor, startOffset, expectedNext: startOffset, highWatermark: startOffset, gapProbe: undefined };
+  }
+
+  /**
+   * Commits one partition's offset and resolves once the group coordinator accepted it. The
+   * binding's commitCb answers when the commit is queued, not when the broker has it; the
+   * outcome comes through the consumer's offset_commit_cb (`offset.commit`, served by the poll
+   * loop), matched here by partition and offset.
+   */
+  function commitAcknowledged(c: KafkaConsumer, topic: string, partition: number, offset: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const k = key(topic, partition);
+      const waiter: CommitWaiter = {
+        offset,
+        settle: (error) => {
+          clearTimeout(waiter.timer);
+          const list = commitWaiters.get(k);
+          if (list) {
+            list.splice(list.indexOf(waiter), 1);
+            if (list.length === 0) commitWaiters.delete(k);
+          }
+          if (error) reject(error);
+          else resolve();
+        },
+        timer: setTimeout(() => waiter.settle(new ElError('EL_TIMEOUT', `commit of ${topic}/${partition} at ${offset}: no answer from the group coordinator within ${COMMIT_TIMEOUT_MS} ms`)), COMMIT_TIMEOUT_MS),
+      };
+      const list = commitWaiters.get(k) ?? [];
+      list.push(waiter);
+      commitWaiters.set(k, list);
+      try {
+        extras(c).commitCb([{ topic, partition, offset }], (error: LibrdKafkaError | null) => {
+          if (error) waiter.settle(classifyError(error, 'kafka'));
+        });
+      } catch (error) {
+        waiter.settle(classifyError(error, 'kafka'));
+      }
+    });
+  }
+
+  /** The coordinator's answer to one commit request: settles the waiters of the partitions it names. */
+  function onOffsetCommit(error: LibrdKafkaError | null | undefined, offsets: ReadonlyArray<{ topic: string; partition: number; offset?: number }>): void {
+    for (const tp of offsets ?? []) {
+      if (tp.offset === undefined) continue;
+      // A later offset accepted covers earlier ones still waiting on the same partition.
+      for (const waiter of [...(commitWaiters.get(key(tp.topic, tp.partition)) ?? [])]) {
+        if (error ? waiter.offset === tp.offset : waiter.offset <= tp.offset) waiter.settle(error ? classifyError(withCode(error), 'kafka') : undefined);
+      }
+    }
+  }
+
+  function failCommitWaiters(why: string): void {
+    for (const list of [...commitWaiters.values()]) {
+      for (const waiter of [...list]) waiter.settle(new ElError('EL_KAFKA_UNAVAILABLE', why));
+    }
   }
 
   async function drainEntry(entry: PartitionEntry): Promise<void> {
@@ -439,6 +501,8 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       rebalance_cb: function (this: KafkaConsumer, error: LibrdKafkaError | undefined, assignment: TopicPartition[]) {
         onRebalance(this, error, assignment);
       } as unknown as boolean,
+      // Commit outcomes (the coordinator's answers) arrive as `offset.commit` events.
+      offset_commit_cb: true,
       event_cb: true,
       ...options.endpoint.client?.properties,
     }));
@@ -470,6 +534,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       });
     });
     c.on('event.error', (error: LibrdKafkaError) => onClientError(error, 'client'));
+    c.on('offset.commit', onOffsetCommit);
     c.subscribe([...options.topics]);
     consumer = c;
     accepting = true;
@@ -508,6 +573,9 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     consumer = undefined;
     await polling;
     polling = undefined;
+    // Nothing serves commit answers once polling stopped: what still waits is failed (and the
+    // partition's next owner reads from the last offset the coordinator did confirm).
+    failCommitWaiters('the consumer stopped before the group coordinator answered the commit');
     if (c?.isConnected()) await new Promise<void>((resolve) => c.disconnect(() => resolve()));
   }
 
