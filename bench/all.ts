@@ -115,6 +115,8 @@ const rows: Array<[string, string, string]> = [
   ['limit', 'Kafka client produce, acks -1 (events/s)', n(limits?.kafkaProduceEventsPerSec)],
   ['limit', 'Kafka client consume (events/s)', n(limits?.kafkaConsumeEventsPerSec)],
   ['limit', 'Kafka client copy topic to topic (events/s)', n(limits?.kafkaCopyEventsPerSec)],
+  ['limit', 'kcat (librdkafka in C) produce, same settings (events/s)', n(limits?.kcatProduceEventsPerSec ?? undefined)],
+  ['limit', 'kcat (librdkafka in C) consume (events/s)', n(limits?.kcatConsumeEventsPerSec ?? undefined)],
   ['limit', 'mysql2 multi-row INSERT IGNORE (rows/s)', n(rawInsert)],
   ['rate', 'processor Kafka -> Kafka (events/s, target >= 30,000)', n(processor?.eventsPerSec)],
   ['memory', 'processor peak RSS MB', n(processor?.peakRssMb)],
