@@ -74,6 +74,24 @@ export function describeEndpoint(endpoint: KafkaEndpoint): string {
   return `${endpoint.brokers.join(',')} (${protocol}${p['sasl.mechanism'] ? ` ${p['sasl.mechanism']} as ${p['sasl.username'] ?? '?'}` : ''})`;
 }
 
+const R = RdKafka.CODES.ERRORS;
+const AUTHORISATION = new Set<number>([R.ERR_TOPIC_AUTHORIZATION_FAILED, R.ERR_GROUP_AUTHORIZATION_FAILED, R.ERR_CLUSTER_AUTHORIZATION_FAILED, R.ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
+
+/**
+ * A refusal (EL_KAFKA_AUTH) in words an operator can act on: who refused, over what, and what to
+ * check, chosen by the client's error code; the client's own text follows in brackets.
+ */
+export function describeRefusal(endpoint: KafkaEndpoint, code: number, message: string): string {
+  const what = code === R.ERR__SSL
+    ? 'TLS handshake failed: the broker certificate is not signed by the CA in ssl.ca.location (or the broker refused the client certificate)'
+    : AUTHORISATION.has(code)
+      ? 'not authorised: the user lacks an ACL for this topic, group or cluster'
+      : code === R.ERR_UNSUPPORTED_SASL_MECHANISM
+        ? 'the broker does not offer this SASL mechanism'
+        : 'authentication failed: check sasl.username and the password file or variable';
+  return `Kafka refused ${describeEndpoint(endpoint)}: ${what} (${message})`;
+}
+
 /** Routes librdkafka's log lines (syslog levels) to pino: warnings and worse at warn, the rest at debug. */
 export function logLibrdkafka(logger: Logger, event: { severity?: number; fac?: string; message?: string }): void {
   if ((event.severity ?? 7) <= 4) logger.warn({ kafka: event.fac }, event.message ?? '');

@@ -2,7 +2,7 @@ import { RdKafka, type DeliveryReport, type LibrdKafkaError, type Producer as Rd
 import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import { classifyError } from '../supervision/classify-error.js';
-import { PLAINTEXT, clientConfig, describeEndpoint, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint, type RdConfig } from './kafka-client.js';
+import { PLAINTEXT, clientConfig, describeEndpoint, describeRefusal, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint, type RdConfig } from './kafka-client.js';
 
 /** One message to produce. */
 export interface OutMessage {
@@ -58,6 +58,8 @@ function safeDisconnect(producer: Producer): void {
   } catch { /* not connected */ }
 }
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How often a connecting producer is polled for error events (a refused login). */
+const CONNECT_POLL_MS = 100;
 
 /**
  * A librdkafka producer behind the `KafkaSink` face. Idempotent (acks from all in-sync replicas,
@@ -137,18 +139,25 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<KafkaS
       });
     }
     return new Promise<Producer>((resolve, reject) => {
-      // Should the client report a refused login or certificate while connect() still waits on
-      // metadata, fail at once with what an operator needs (brokers, protocol, mechanism, cause).
-      // The 1.10 binding dispatches no error event before the connection completes, so today a
-      // refusal at connect time surfaces as the timeout below (retried); see the README.
+      // A refused login or certificate while connect() still waits on metadata fails at once,
+      // with what an operator needs (brokers, protocol, mechanism, cause). librdkafka hands its
+      // error events over only when the client is polled, and nothing polls before the
+      // connection completes: poll meanwhile (the binding allows it once the handle exists).
+      const poller = setInterval(() => {
+        try {
+          if (producer.isConnected()) producer.poll();
+        } catch { /* the handle is not there yet, or already gone */ }
+      }, CONNECT_POLL_MS);
       const early = (error: LibrdKafkaError): void => {
         if (classifyError(withCode(error), 'kafka').code !== 'EL_KAFKA_AUTH') return;
+        clearInterval(poller);
         producer.removeListener('event.error', early);
         safeDisconnect(producer);
-        reject(new ElError('EL_KAFKA_AUTH', `Kafka refused ${describeEndpoint(endpoint)}: ${error.message}`, { cause: error }));
+        reject(new ElError('EL_KAFKA_AUTH', describeRefusal(endpoint, error.code, error.message), { cause: error }));
       };
       producer.on('event.error', early);
       producer.connect({ timeout: CONNECT_TIMEOUT_MS }, (error) => {
+        clearInterval(poller);
         producer.removeListener('event.error', early);
         if (error) {
           safeDisconnect(producer);

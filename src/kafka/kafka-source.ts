@@ -9,7 +9,7 @@ import { partitionMachine, partitionStateName } from '../actors/partition.machin
 import { metricOnce } from '../observability/metrics.js';
 import { ElError } from '../domain/errors.js';
 import { admitBatch, settleProbe, type GapProbe } from '../domain/fetch-continuity.js';
-import { authFailures, clientConfig, describeEndpoint, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint } from './kafka-client.js';
+import { authFailures, clientConfig, describeRefusal, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint } from './kafka-client.js';
 import type { KafkaRecord, PartitionPipeline } from './kafka-record.js';
 
 /** Options of a consumer-group source. */
@@ -93,6 +93,9 @@ interface PartitionEntry {
 const { KafkaConsumer } = RdKafka;
 type KafkaConsumer = RdConsumer;
 const E = RdKafka.CODES.ERRORS;
+/** How often a connecting consumer is polled for error events (a refused login). */
+const CONNECT_POLL_MS = 100;
+
 /** Longest wait for the coordinator to answer a commit (librdkafka's own request timeout is 60 s). */
 const COMMIT_TIMEOUT_MS = 30_000;
 
@@ -455,7 +458,8 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   }
 
   function authFailure(error: ElError): ElError {
-    return new ElError('EL_KAFKA_AUTH', `Kafka refused ${describeEndpoint(options.endpoint)}: ${error.message}`, { cause: error });
+    const code = (error.cause as { code?: number } | undefined)?.code ?? -1;
+    return new ElError('EL_KAFKA_AUTH', describeRefusal(options.endpoint, code, error.message), { cause: error });
   }
 
   /** Revoked partitions drain (finish, commit) before the group may hand them to another member. */
@@ -510,27 +514,50 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     c.setDefaultConsumeTimeout(100);
     extras(c).setDefaultIsTimeoutOnlyForFirstMessage(true);
     await new Promise<void>((resolve, reject) => {
-      // Should the client report an authentication refusal while connect() still waits on
-      // metadata, fail at once instead of after the connect timeout (the 1.10 binding dispatches
-      // error events only once connected: a refusal at connect time is retried for now).
-      const early = (error: LibrdKafkaError): void => {
+      // A refused login or certificate while connect() still waits on metadata fails at once
+      // instead of after the connect timeout. librdkafka hands a consumer's errors over only
+      // from its poll, and nothing polls before the connection completes: poll meanwhile (the
+      // binding allows it once the handle exists; with no assignment nothing is read).
+      let settled = false;
+      /** The poll under way, if any: the connection is handed on only after it returned. */
+      let probing: Promise<void> | undefined;
+      const early = (error: LibrdKafkaError | null | undefined): void => {
+        if (settled || !error) return;
         const classified = classifyError(withCode(error), 'kafka');
-        if (classified.code === 'EL_KAFKA_AUTH') {
-          c.removeListener('event.error', early);
-          try { c.disconnect(() => undefined); } catch { /* never connected */ }
-          reject(authFailure(classified));
-        }
+        if (classified.code !== 'EL_KAFKA_AUTH') return;
+        settled = true;
+        clearInterval(poller);
+        c.removeListener('event.error', early);
+        try { c.disconnect(() => undefined); } catch { /* never connected */ }
+        reject(authFailure(classified));
       };
+      const poller = setInterval(() => {
+        if (probing !== undefined || settled || !c.isConnected()) return;
+        probing = new Promise<void>((done) => {
+          try {
+            c.consume(1, (error: LibrdKafkaError | null) => {
+              done();
+              early(error);
+            });
+          } catch {
+            done();
+          }
+        }).finally(() => { probing = undefined; });
+      }, CONNECT_POLL_MS);
       c.on('event.error', early);
       c.connect({ timeout: 10_000 }, (error: LibrdKafkaError | null) => {
+        clearInterval(poller);
         c.removeListener('event.error', early);
+        if (settled) return;
+        settled = true;
         if (error) {
           // A client that never connected throws on disconnect.
           try { c.disconnect(() => undefined); } catch { /* never connected */ }
           reject(classifyError(error, 'kafka'));
           return;
         }
-        resolve();
+        // The poll loop starts once no connect-time poll is under way.
+        void (probing ?? Promise.resolve()).then(() => resolve());
       });
     });
     c.on('event.error', (error: LibrdKafkaError) => onClientError(error, 'client'));

@@ -23,7 +23,7 @@ import type { Role } from '../../../src/daemon/role.js';
 import { uniqueName } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';
 import { freshSchemaDir } from '../../helpers/capsules.js';
-import { startSecureKafka, type SecureKafka } from '../../helpers/secure-kafka.js';
+import { countFailedAuthentications, startSecureKafka, type SecureKafka } from '../../helpers/secure-kafka.js';
 import { until } from '../../helpers/wait.js';
 import { runInProcess } from '../../helpers/cli.js';
 import { offsetsCommand } from '../../../src/cli/commands/offsets.js';
@@ -171,4 +171,91 @@ test('SASL_PLAINTEXT with PLAIN (password from an environment variable): intake 
   } finally {
     delete process.env.EL_TEST_KAFKA_PASSWORD;
   }
+});
+
+/**
+ * Starts `role` and waits until it shows failed; returns the seconds it took and its problem, and
+ * checks the refusal is counted and not retried: the broker's count of failed SASL logins stays
+ * put for 5 s after the failure.
+ */
+async function refused(role: Role, registry: Registry, countAttempts: () => number): Promise<{ seconds: number; problem: string; attempts: number }> {
+  const before = countAttempts();
+  const started = Date.now();
+  await role.start();
+  try {
+    await until(() => role.status().state === 'failed', 10_000, () => `the failed state (state ${role.status().state})`);
+    const seconds = (Date.now() - started) / 1000;
+    const status = role.status();
+    assert.equal(status.ready, false);
+    assert.equal(status.healthy, false);
+    const counted = (await registry.getSingleMetricAsString('eventlogging_kafka_auth_failures_total'));
+    assert.match(counted, /eventlogging_kafka_auth_failures_total\{[^}]*\} [1-9]/, counted);
+    await role.stop();
+    // librdkafka's handle lives until its connect times out (10 s) and may log in once more
+    // meanwhile; the broker writes its lines a moment after a client gave up. Count once all
+    // that has passed, and check nothing is tried afterwards.
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 13_000 - Date.now())));
+    const attempts = countAttempts() - before;
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal(countAttempts() - before, attempts, 'no further login attempts once failed');
+    return { seconds, problem: status.problem ?? '', attempts };
+  } finally {
+    await role.stop().catch(() => undefined);
+  }
+}
+
+test('a wrong SCRAM password: the consumer role fails within 10 s, naming broker, mechanism and cause, after a bounded number of attempts', async () => {
+  const { dir } = freshSchemaDir('Wrong');
+  const wrong = 'not-the-password';
+  const options = [
+    'security.protocol=sasl_ssl', `ssl.ca.location=${encodeURIComponent(kafka.caFile)}`, 'sasl.mechanism=SCRAM-SHA-512',
+    `sasl.username=${kafka.scram.username}`, `sasl.password.file=${encodeURIComponent(secretFile(wrong))}`,
+  ].join('&');
+  const registry = new Registry();
+  const consumer = createConsumerRole({
+    kind: 'consumers', name: 'wrong', file: 'test',
+    config: parseConsumerArgs([`kafka:///${kafka.saslSsl}?topics=${uniqueName('el-wrong')}&identity=${uniqueName('el-wrong-g')}&${options}`,
+      'mysql://root:@127.0.0.1:3306/test?batch_size=50&batch_time=0.2', '--schemas-path', dir]),
+  }, deps(registry));
+  const r = await refused(consumer, registry, () => countFailedAuthentications(kafka.logFile));
+  assert.match(r.problem, new RegExp(`EL_KAFKA_AUTH.*${kafka.saslSsl.replace(/\./g, '\\.')}.*SCRAM-SHA-512.*authentication failed: check sasl.username`));
+  assert.ok(!r.problem.includes(wrong), 'the password is not in the message');
+  assert.ok(r.attempts >= 1 && r.attempts <= 5, `failed logins counted by the broker: ${r.attempts}`);
+  console.log(`wrong password: failed after ${r.seconds.toFixed(1)} s, ${r.attempts} login attempts`);
+});
+
+test('a wrong PLAIN password: the processor role (producer first) fails within 10 s, after a bounded number of attempts', async () => {
+  const { dir } = freshSchemaDir('WrongPlain');
+  process.env.EL_TEST_WRONG_PASSWORD = 'not-the-password';
+  try {
+    const options = ['security.protocol=sasl_plaintext', 'sasl.mechanism=PLAIN', `sasl.username=${kafka.plain.username}`, 'sasl.password.env=EL_TEST_WRONG_PASSWORD'].join('&');
+    const K = `kafka:///${kafka.saslPlaintext}`;
+    const registry = new Registry();
+    const processor = createProcessorRole({
+      kind: 'processors', name: 'wrong', file: 'test',
+      config: parseProcessorArgs(['--schemas-path', dir, FORMAT, `${K}?topics=${uniqueName('el-wrong-raw')}&identity=${uniqueName('el-wrong-p')}&${options}`, `${K}?topic=${uniqueName('el-wrong-out')}&${options}`]),
+    }, deps(registry));
+    const r = await refused(processor, registry, () => countFailedAuthentications(kafka.logFile));
+    assert.match(r.problem, /PLAIN/);
+    assert.match(r.problem, /authentication/i);
+    assert.ok(r.attempts >= 1 && r.attempts <= 5, `failed logins counted by the broker: ${r.attempts}`);
+    console.log(`wrong password (processor): failed after ${r.seconds.toFixed(1)} s, ${r.attempts} login attempts`);
+  } finally {
+    delete process.env.EL_TEST_WRONG_PASSWORD;
+  }
+});
+
+test('TLS trusting another CA: the broker is refused with a clear error, not retried as unreachable', async () => {
+  const { dir } = freshSchemaDir('Rogue');
+  const tls = `security.protocol=ssl&ssl.ca.location=${encodeURIComponent(kafka.rogueCaFile)}`;
+  const K = `kafka:///${kafka.ssl}`;
+  const registry = new Registry();
+  const processor = createProcessorRole({
+    kind: 'processors', name: 'rogue', file: 'test',
+    config: parseProcessorArgs(['--schemas-path', dir, FORMAT, `${K}?topics=${uniqueName('el-rogue-raw')}&identity=${uniqueName('el-rogue')}&${tls}`, `${K}?topic=${uniqueName('el-rogue-out')}&${tls}`]),
+  }, deps(registry));
+  // A refused certificate is no SASL login: the broker counts none.
+  const r = await refused(processor, registry, () => 0);
+  assert.match(r.problem, /TLS handshake failed: the broker certificate is not signed by the CA in ssl\.ca\.location/);
+  console.log(`untrusted broker certificate: failed after ${r.seconds.toFixed(1)} s: ${r.problem}`);
 });
