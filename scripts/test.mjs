@@ -61,7 +61,7 @@ for (const layer of layers) {
   // Integration and chaos tests share one broker and one database server: run files one at a time.
   const concurrency = layer === 'unit' || layer === 'property' ? '2' : '1';
   const { status, text } = await runTests([
-    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+    '--import', 'tsx', '--import', './scripts/test-sync-stdout.mjs', '--test', `--test-concurrency=${concurrency}`,
     // A file whose tests are done but left a handle open (a client a failing test never closed)
     // must not hold the run hostage; no single test may take longer than five minutes.
     '--test-force-exit', '--test-timeout=300000',

@@ -17,17 +17,18 @@ test('fetches <base>/<Name>/<revision>.json and maps failures to codes', async (
     seen.push(req.url ?? '');
     if (req.url === '/schemas/Edit/1.json') { res.setHeader('content-type', 'application/json'); res.end('{"properties":{}}'); return; }
     if (req.url === '/schemas/Bad/1.json') { res.end('<html>'); return; }
-    if (req.url === '/schemas/Slow/1.json') { setTimeout(() => res.end('{}'), 500); return; }
+    if (req.url === '/schemas/Slow/1.json') { setTimeout(() => res.end('{}'), 5000).unref(); return; }
     res.statusCode = req.url === '/schemas/Down/1.json' ? 503 : 404;
     res.end();
   });
   try {
-    const load = httpLoader(base, { timeoutMs: 100 });
+    // A loaded machine may take a while to answer even locally: only the slow case is timed out.
+    const load = httpLoader(base, { timeoutMs: 10_000 });
     assert.deepEqual(await load('Edit', 1), { properties: {} });
     await assert.rejects(load('Nope', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && /HTTP 404/.test(e.message));
     await assert.rejects(load('Down', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && /HTTP 503/.test(e.message));
     await assert.rejects(load('Bad', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_INVALID');
-    await assert.rejects(load('Slow', 1), (e: unknown) => isElError(e) && e.code === 'EL_TIMEOUT');
+    await assert.rejects(httpLoader(base, { timeoutMs: 200 })('Slow', 1), (e: unknown) => isElError(e) && e.code === 'EL_TIMEOUT');
     await assert.rejects(load('../x', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND');
     assert.ok(seen.includes('/schemas/Edit/1.json'));
     assert.ok(!seen.some((u) => u.includes('..')));
