@@ -25,6 +25,7 @@ export interface RecentErrors {
 
 /** Longest message shown; the EventError itself keeps up to 2,000 characters. */
 const MESSAGE_CHARS = 300;
+const SCHEMA_CHARS = 120;
 const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g;
 // Two or more hex groups joined by colons, with at least one `::` or seven colons: an IPv6 address.
 const IPV6 = /\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b/gi;
@@ -41,7 +42,8 @@ export function summariseEventError(e: EventErrorInput, at: number, from: Messag
   const message = maskAddresses(e.message.length > MESSAGE_CHARS ? `${e.message.slice(0, MESSAGE_CHARS)}…` : e.message);
   return {
     at, code: e.code, ...(e.errorCode !== undefined ? { errorCode: e.errorCode } : {}),
-    ...(e.schema !== undefined ? { schema: e.schema } : {}), ...(e.revision !== undefined ? { revision: e.revision } : {}),
+    // A schema name comes from the client too: shown as far as a name can sensibly go.
+    ...(e.schema !== undefined ? { schema: e.schema.length > SCHEMA_CHARS ? `${e.schema.slice(0, SCHEMA_CHARS)}…` : e.schema } : {}), ...(e.revision !== undefined ? { revision: e.revision } : {}),
     message,
     ...(from !== undefined ? { topic: from.topic, partition: from.partition, offset: from.offset } : {}),
   };

@@ -61,6 +61,16 @@ export interface KafkaCluster {
   readonly client?: KafkaClientOptions;
 }
 
+/** The brokers and query parameters of a `kafka:///h:p[,h:p]?...` URI; `example` shows the form in an error. */
+function splitKafkaUri(uri: string, example: string): { brokers: string[]; params: Record<string, string> } {
+  const rest = uri.slice('kafka://'.length).replace(/^\//, '');
+  const [hostPart = '', query = ''] = rest.split('?', 2);
+  const brokers = hostPart.split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) fail(uri, `no brokers: use ${example}`);
+  for (const b of brokers) if (!KAFKA_BROKER.test(b)) fail(uri, `broker '${b}' is not host:port`);
+  return { brokers, params: Object.fromEntries(new URLSearchParams(query)) };
+}
+
 /**
  * The `--brokers` of the operator commands: `HOST:PORT[,...]` for a plaintext cluster, or a Kafka
  * URI without topics, `kafka:///HOST:PORT[,...]?security.protocol=SASL_SSL&...`, with the same
@@ -76,12 +86,7 @@ export function parseKafkaCluster(value: string): KafkaCluster {
     }
     return { brokers };
   }
-  const rest = value.slice('kafka://'.length).replace(/^\//, '');
-  const [hostPart = '', query = ''] = rest.split('?', 2);
-  const brokers = hostPart.split(',').map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) fail(value, 'no brokers: use kafka:///host:port?<client options>');
-  for (const b of brokers) if (!KAFKA_BROKER.test(b)) fail(value, `broker '${b}' is not host:port`);
-  const params = Object.fromEntries(new URLSearchParams(query));
+  const { brokers, params } = splitKafkaUri(value, 'kafka:///host:port?<client options>');
   for (const own of ['topic', 'topics', 'identity']) {
     if (params[own] !== undefined) fail(value, `'${own}' has no place here: the command takes its topic and group as options`);
   }
@@ -108,12 +113,7 @@ export function parseUri(uri: string): EndpointUri {
     return { kind: 'file', path };
   }
   if (uri.startsWith('kafka://')) {
-    const rest = uri.slice('kafka://'.length).replace(/^\//, '');
-    const [hostPart = '', query = ''] = rest.split('?', 2);
-    const brokers = hostPart.split(',').map((b) => b.trim()).filter(Boolean);
-    if (brokers.length === 0) fail(uri, 'no brokers: use kafka:///host:port?topic=T');
-    for (const b of brokers) if (!KAFKA_BROKER.test(b)) fail(uri, `broker '${b}' is not host:port`);
-    const params = Object.fromEntries(new URLSearchParams(query));
+    const { brokers, params } = splitKafkaUri(uri, 'kafka:///host:port?topic=T');
     if (params.topics !== undefined) {
       const topics = params.topics.split(',').map((t) => t.trim()).filter(Boolean);
       if (topics.length === 0) fail(uri, 'topics= is empty');

@@ -1,12 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { BROKERS, freshTopic, uniqueName } from '../../helpers/kafka.js';
-import { until } from '../../helpers/wait.js';
+import { startCliDaemon } from '../../helpers/daemon.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'bin/eventlogging');
@@ -45,21 +44,10 @@ test('with a good config the daemon serves /metrics that promtool accepts, /heal
       '--schemas-path', join(root, 'schemas'),
     ].join('\n'),
   });
-  const child = spawn(bin, ['run', '--config-dir', dir, '--admin', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
-  let admin: string | undefined;
-  const stderr: string[] = [];
-  child.stderr.on('data', (d) => stderr.push(String(d)));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      const entry = JSON.parse(line) as { admin?: string };
-      if (entry.admin) admin = entry.admin;
-    } catch { /* not a log line */ }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const daemon = await startCliDaemon(dir);
+  let exitCode: number | null | undefined;
   try {
-    await until(() => admin !== undefined, 20_000, 'the admin address in the log');
-    const base = `http://${admin}`;
-    await until(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 'readyz 200');
+    const base = `http://${daemon.admin}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const status = await (await fetch(`${base}/status`)).json() as { roles: Array<{ kind: string; name: string; state: string }> };
     assert.deepEqual(status.roles.map((r) => [r.kind, r.name, r.state]), [['consumers', 'mysql-00', 'running']]);
@@ -73,7 +61,7 @@ test('with a good config the daemon serves /metrics that promtool accepts, /heal
     assert.equal(st.status, 0, st.stdout + st.stderr);
     assert.match(st.stdout, /consumers\/mysql-00\s+running\s+yes\s+yes/);
   } finally {
-    child.kill('SIGTERM');
+    exitCode = await daemon.stop();
   }
-  assert.equal(await exited, 0, stderr.join(''));
+  assert.equal(exitCode, 0, daemon.stderr.join(''));
 });

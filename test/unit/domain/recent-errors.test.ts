@@ -33,3 +33,8 @@ test('the latest few of each code are kept, newest first, however many arrive', 
     ['EL_INPUT_LIMIT', 'm996'],
   ]);
 });
+
+test('a client-chosen schema name is cut to a name length', () => {
+  const s = summariseEventError({ code: 'processor', message: 'm', rawEvent: '', schema: 'S'.repeat(100_000) }, 1);
+  assert.equal(s.schema?.length, 121);
+});
