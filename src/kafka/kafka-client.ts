@@ -74,6 +74,12 @@ export function describeEndpoint(endpoint: KafkaEndpoint): string {
   return `${endpoint.brokers.join(',')} (${protocol}${p['sasl.mechanism'] ? ` ${p['sasl.mechanism']} as ${p['sasl.username'] ?? '?'}` : ''})`;
 }
 
+/**
+ * How often a connecting client is polled: librdkafka hands its error events (a refused login or
+ * certificate) over only when polled, and nothing else polls before the connection completes.
+ */
+export const CONNECT_POLL_MS = 100;
+
 const R = RdKafka.CODES.ERRORS;
 const AUTHORISATION = new Set<number>([R.ERR_TOPIC_AUTHORIZATION_FAILED, R.ERR_GROUP_AUTHORIZATION_FAILED, R.ERR_CLUSTER_AUTHORIZATION_FAILED, R.ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
 

@@ -2,7 +2,7 @@ import { RdKafka, type DeliveryReport, type LibrdKafkaError, type Producer as Rd
 import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import { classifyError } from '../supervision/classify-error.js';
-import { PLAINTEXT, clientConfig, describeEndpoint, describeRefusal, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint, type RdConfig } from './kafka-client.js';
+import { CONNECT_POLL_MS, PLAINTEXT, clientConfig, describeEndpoint, describeRefusal, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint, type RdConfig } from './kafka-client.js';
 
 /** One message to produce. */
 export interface OutMessage {
@@ -58,9 +58,6 @@ function safeDisconnect(producer: Producer): void {
   } catch { /* not connected */ }
 }
 const CONNECT_TIMEOUT_MS = 10_000;
-/** How often a connecting producer is polled for error events (a refused login). */
-const CONNECT_POLL_MS = 100;
-
 /**
  * A librdkafka producer behind the `KafkaSink` face. Idempotent (acks from all in-sync replicas,
  * no duplicate or reordered record when librdkafka retries a request after a leader moved or a

@@ -9,7 +9,7 @@ import { partitionMachine, partitionStateName } from '../actors/partition.machin
 import { metricOnce } from '../observability/metrics.js';
 import { ElError } from '../domain/errors.js';
 import { admitBatch, settleProbe, type GapProbe } from '../domain/fetch-continuity.js';
-import { authFailures, clientConfig, describeRefusal, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint } from './kafka-client.js';
+import { CONNECT_POLL_MS, authFailures, clientConfig, describeRefusal, logLibrdkafka, splitConfig, withCode, type KafkaEndpoint } from './kafka-client.js';
 import type { KafkaRecord, PartitionPipeline } from './kafka-record.js';
 
 /** Options of a consumer-group source. */
@@ -93,9 +93,6 @@ interface PartitionEntry {
 const { KafkaConsumer } = RdKafka;
 type KafkaConsumer = RdConsumer;
 const E = RdKafka.CODES.ERRORS;
-/** How often a connecting consumer is polled for error events (a refused login). */
-const CONNECT_POLL_MS = 100;
-
 /** Longest wait for the coordinator to answer a commit (librdkafka's own request timeout is 60 s). */
 const COMMIT_TIMEOUT_MS = 30_000;
 

@@ -113,8 +113,13 @@ async function wholePipeline(broker: string, options: string): Promise<void> {
     }, 30_000, `offsets show over ${options}: ${n} committed`);
     const invalid = { schema, revision: 1, wiki: 'testwiki', webHost: 'test.example.org', event: { value: 5 } };
     assert.equal((await fetch(`http://${intake.address()}/beacon/event?${encodeURIComponent(JSON.stringify(invalid))};`)).status, 204);
-    const tailed = await runInProcess((a, io) => tailCommand.run(a, io), ['errors', '--brokers', cluster, '--topic', `${prefix}_EventError`, '--from-beginning', '--max', '1', '--json'], { env: { ...process.env, LOG_LEVEL: 'silent' } });
-    assert.equal(tailed.code, 0, tailed.err);
+    // The EventError topic is created when the processor writes its first error: until then
+    // `tail` refuses the topic (exit 2), so ask again until it is there.
+    let tailed = { code: -1, out: '', err: '' };
+    await until(async () => {
+      tailed = await runInProcess((a, io) => tailCommand.run(a, io), ['errors', '--brokers', cluster, '--topic', `${prefix}_EventError`, '--from-beginning', '--max', '1', '--json'], { env: { ...process.env, LOG_LEVEL: 'silent' } });
+      return tailed.code === 0;
+    }, 30_000, () => `tail errors over ${options}: exit ${tailed.code}, ${tailed.err}`);
     assert.equal((JSON.parse(tailed.out) as { schema: string; event: { schema: string } }).event.schema, schema);
   } finally {
     await stopAll(roles);
