@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runComparison } from './compare.js';
 import { runEndToEnd, P99_TARGET_MS } from './end-to-end.js';
 import { runIntake } from './intake.js';
 import { measureLimits } from './limits.js';
@@ -78,6 +79,7 @@ const rates = (process.env.EL_BENCH_RATES ?? '1000,5000,20000').split(',').map(N
 const e2e = await part('end-to-end', () => runEndToEnd(rates, Math.max(2, 20 * scale)));
 const scaling = await part('scaling', () => runScaling(scaled(300_000, 4000)));
 const overload = await part('overload', () => runOverload(Math.max(3, 60 * scale), Math.max(30, 240 * scale)));
+const comparison = process.env.EL_BENCH_BASELINE === 'none' ? undefined : await part('comparison with the baseline build', () => runComparison());
 
 const rawInsert = consumerRaw ? pick(consumerRaw, 'rawInsertRowsPerSec', 'raw.rowsPerSec', 'rawInsert.rowsPerSec', 'limits.rawInsertRowsPerSec') : undefined;
 results.limits = limits ? { ...limits, ...(rawInsert !== undefined && { rawInsertRowsPerSec: rawInsert }) } : null;
@@ -100,6 +102,7 @@ results.endToEnd = e2e?.levels ?? null;
 results.endToEndMaxOfferedWithinP99 = e2e?.maxOfferedWithinP99 ?? null;
 results.scaling = scaling ?? null;
 results.overload = overload ?? null;
+results.comparison = comparison ?? null;
 results.secondsPerPart = timings;
 results.failures = failures;
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -128,6 +131,15 @@ const rows: Array<[string, string, string]> = [
   ...(scaling?.runs ?? []).map((r): [string, string, string] => ['scale', `${r.processes} processor process(es) (events/s)`, n(r.eventsPerSec)]),
   ['overload', 'accepted beacons/s; rows/s; drain s', overload ? `${n(overload.acceptedPerSec)}; ${n(overload.rowsPerSec)}; ${n(overload.drainSeconds, 1)}` : 'n/a'],
   ['overload', 'peak RSS MB (target <= 512); lost (target 0)', overload ? `${n(overload.peakRssMb)}; ${overload.lost}` : 'n/a'],
+  ...(comparison ? ([
+    ['processor events/s', comparison.processorEventsPerSec, 0, '>= 0.8'],
+    ['consumer rows/s', comparison.consumerRowsPerSec, 0, ''],
+    ['consumer / raw INSERT IGNORE', comparison.consumerRatioToRawInsert, 2, 'current >= 0.75'],
+    ['intake beacons/s', comparison.intakeBeaconsPerSec, 0, '>= 1'],
+  ] as const).map(([what, f, d, target]): [string, string, string] => [
+    'vs base', `${what}: ${comparison.baseline} / this build, median (min-max) of ${comparison.rounds}; ratio${target ? ` (target ${target})` : ''}`,
+    `${n(f.baseline.median, d)} (${n(f.baseline.min, d)}-${n(f.baseline.max, d)}) / ${n(f.current.median, d)} (${n(f.current.min, d)}-${n(f.current.max, d)}); ${n(f.ratio, 2)}`,
+  ]) : []),
 ];
 const m = results.machine as ReturnType<typeof describeMachine>;
 const width = Math.max(...rows.map((r) => r[1].length));

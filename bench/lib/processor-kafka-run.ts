@@ -54,7 +54,7 @@ export async function runProcessorKafka(count: number, partitions: number): Prom
   ]);
   const role = createProcessor({ kind: 'processors', name: 'bench', file: '<bench>', config }, {
     logger: pino({ level: process.env.LOG_LEVEL ?? 'error' }), registry: new Registry(), onFatal: (e) => { throw e; },
-  }, { commitIntervalMs: 100 });
+  }, { commitIntervalMs: 100, ...(process.env.EL_BENCH_CHECK_THREADS !== undefined && { checkThreads: Number(process.env.EL_BENCH_CHECK_THREADS) }) });
 
   const admin = testKafka().admin();
   await admin.connect();

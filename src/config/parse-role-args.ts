@@ -65,6 +65,7 @@ export function parseProcessorArgs(args: readonly string[]): ProcessorConfig {
     'valid-mixed-allow': { type: 'string' },
     'valid-mixed-deny': { type: 'string' },
     'max-in-flight': { type: 'string' },
+    'check-threads': { type: 'string' },
     ...schemaOptions,
   });
   const [format, input, ...outputs] = positionals;
@@ -80,6 +81,7 @@ export function parseProcessorArgs(args: readonly string[]): ProcessorConfig {
     ...(v['valid-mixed-allow'] !== undefined && { validMixedAllow: v['valid-mixed-allow'] }),
     ...(v['valid-mixed-deny'] !== undefined && { validMixedDeny: v['valid-mixed-deny'] }),
     maxInFlight: int(v['max-in-flight'], 'max-in-flight', 5000),
+    checkThreads: int(v['check-threads'], 'check-threads', 1),
     ...(v['schemas-path'] !== undefined && { schemasPath: v['schemas-path'] }),
     ...(v['schema-uri-base'] !== undefined && { schemaUriBase: v['schema-uri-base'] }),
   }) as ProcessorConfig;

@@ -27,7 +27,7 @@ function compiled(): Record<RoleConfig['kind'], ValidateFunction> {
 }
 
 const FIELD_TO_ARG: Record<string, string> = {
-  schemasPath: '--schemas-path', schemaUriBase: '--schema-uri-base', maxInFlight: '--max-in-flight',
+  schemasPath: '--schemas-path', schemaUriBase: '--schema-uri-base', maxInFlight: '--max-in-flight', checkThreads: '--check-threads',
   validMixedAllow: '--valid-mixed-allow', validMixedDeny: '--valid-mixed-deny', outputInvalid: '--output-invalid',
   maxQueryLength: '--max-query-length', recvFrom: '--recv-from', seqStatePath: '--seq-state', botPolicy: '--bot-policy',
   errorOutput: '--error-output', port: '--port', host: '--host', sid: '--sid',

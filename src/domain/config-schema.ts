@@ -12,7 +12,7 @@ const schemaSource = {
 export const processorConfigSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['kind', 'format', 'input', 'outputs', 'maxInFlight'],
+  required: ['kind', 'format', 'input', 'outputs', 'maxInFlight', 'checkThreads'],
   properties: {
     kind: { const: 'processor' },
     sid: { type: 'string', minLength: 1 },
@@ -23,6 +23,7 @@ export const processorConfigSchema = {
     validMixedAllow: { type: 'string', format: 'regex' },
     validMixedDeny: { type: 'string', format: 'regex' },
     maxInFlight: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    checkThreads: { type: 'integer', minimum: 0, maximum: 64 },
     ...schemaSource,
   },
   anyOf: [{ required: ['schemasPath'] }, { required: ['schemaUriBase'] }],
@@ -40,6 +41,7 @@ export const consumerConfigSchema = {
     errorOutput: { ...endpoint, properties: { kind: { enum: ['kafka-writer', 'stdout', 'file'] } } },
     botPolicy: { enum: ['drop-bots', 'keep-all'] },
     maxInFlight: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    checkThreads: { type: 'integer', minimum: 0, maximum: 64 },
     ...schemaSource,
   },
   anyOf: [{ required: ['schemasPath'] }, { required: ['schemaUriBase'] }],

@@ -18,7 +18,7 @@ export interface RecentError {
 /** The latest EventErrors of each code, kept by reference and summarised only when read. */
 export interface RecentErrors {
   /** `source` where the error's own is absent (the record it came from). */
-  add(error: EventErrorInput, at: number, source?: MessageSource): void;
+  add(error: Omit<EventErrorInput, 'rawEvent'>, at: number, source?: MessageSource): void;
   /** Newest first, at most `perCode` of each code. */
   list(): readonly RecentError[];
 }
@@ -38,7 +38,7 @@ export function maskAddresses(text: string): string {
   return text.replace(IPV4, '<ip>').replace(IPV6, (m) => (m.includes('::') || m.split(':').length >= 8 ? '<ip>' : m));
 }
 
-export function summariseEventError(e: EventErrorInput, at: number, from: MessageSource | undefined = e.source): RecentError {
+export function summariseEventError(e: Omit<EventErrorInput, 'rawEvent'>, at: number, from: MessageSource | undefined = e.source): RecentError {
   const message = maskAddresses(e.message.length > MESSAGE_CHARS ? `${e.message.slice(0, MESSAGE_CHARS)}…` : e.message);
   return {
     at, code: e.code, ...(e.errorCode !== undefined ? { errorCode: e.errorCode } : {}),
@@ -54,7 +54,7 @@ export function summariseEventError(e: EventErrorInput, at: number, from: Messag
  * closed lists, so memory is bounded). Adding is a constant-time array shift, cheap enough for a flood of invalid events.
  */
 export function createRecentErrors(perCode = 3): RecentErrors {
-  const byCode = new Map<string, { error: EventErrorInput; at: number; source: MessageSource | undefined; seq: number }[]>();
+  const byCode = new Map<string, { error: Omit<EventErrorInput, 'rawEvent'>; at: number; source: MessageSource | undefined; seq: number }[]>();
   let seq = 0;
   return {
     add(error, at, source) {

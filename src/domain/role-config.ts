@@ -24,6 +24,8 @@ export interface ProcessorConfig extends SchemaSource {
   readonly validMixedDeny?: string;
   /** Bound on produce requests waiting for acknowledgement, per partition (backpressure). */
   readonly maxInFlight: number;
+  /** Threads that parse, validate and route, beside the one driving Kafka (0: that one does it all). */
+  readonly checkThreads: number;
 }
 
 /** `eventlogging consumer` arguments, parsed. */

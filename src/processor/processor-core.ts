@@ -15,7 +15,7 @@ import { httpLoader } from '../schemas/http-loader.js';
 import { loadUserAgentParser } from '../user-agent/load-regexes.js';
 import type { RouteDeps } from '../streams/route.js';
 import { createMessageChecker, type MessageChecker } from './check-message.js';
-import { planRoutes, type RoutePlan } from './processor-outputs.js';
+import { planRoutes, type RoutePlan } from './route-plan.js';
 
 /** Seams of {@link createProcessorCore}; production uses the defaults. */
 export interface ProcessorCoreOptions {

@@ -2,17 +2,22 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { metricOnce } from '../observability/metrics.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import type { Checked } from '../streams/route.js';
+import type { CheckTally } from './check-batch.js';
 
 /** The processor's metrics, bound to one role label. */
 export interface ProcessorMetrics {
   /** Counts one raw event and its outcome; `known(schema, revision)` says whether the schema may be a label. */
   observe(item: Checked, known: (schema: string, revision: number) => boolean): void;
+  /** Counts a batch's outcomes, labelled where they were checked (a check thread). */
+  tally(counts: CheckTally): void;
   /** One acknowledged produce request of `messages` messages that took `seconds`. */
   produced(messages: number, seconds: number): void;
   /** One failed produce attempt (it is retried). */
   produceFailed(): void;
   /** The Kafka client sent `requests` produce requests again on its own (a leader moved, a broker was lost). */
   producerRetried(requests: number): void;
+  /** A check thread died (its jobs were checked on the main thread). */
+  checkThreadLost(): void;
 }
 
 /**
@@ -87,6 +92,11 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     help: 'Produce requests the Kafka client sent again on its own (a leader moved, a broker was lost); idempotence keeps them from duplicating records.',
     labelNames: ['role'], registers: [registry],
   }));
+  const threadExits = metricOnce(registry, 'eventlogging_processor_check_thread_exits_total', () => new Counter({
+    name: 'eventlogging_processor_check_thread_exits_total',
+    help: 'Check threads that died; their jobs were checked on the main thread, and after three the role stays there.',
+    labelNames: ['role'], registers: [registry],
+  }));
   let rawPending = 0;
   const validPending = new Map<string, Pending>();
   const invalidPending = new Map<string, Pending>();
@@ -120,6 +130,12 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
       const code: ErrorCode = errorCode !== undefined && errorCode in ERROR_CODES ? errorCode : 'EL_INTERNAL';
       pendingFor(errorPending, code, () => ({ role, code })).n += 1;
     },
+    tally(counts) {
+      rawPending += counts.raw;
+      for (const [label, n] of counts.valid) pendingFor(validPending, label, () => ({ role, outcome: 'valid', schema: label })).n += n;
+      for (const [label, n] of counts.invalid) pendingFor(invalidPending, label, () => ({ role, outcome: 'invalid', schema: label })).n += n;
+      for (const [code, n] of counts.errors) pendingFor(errorPending, code, () => ({ role, code })).n += n;
+    },
     produced(messages, seconds) {
       producedMessages.inc({ role }, messages);
       produceSeconds.observe({ role }, seconds);
@@ -129,6 +145,9 @@ export function createProcessorMetrics(registry: Registry, role: string): Proces
     },
     producerRetried(requests) {
       retried.inc({ role }, requests);
+    },
+    checkThreadLost() {
+      threadExits.inc({ role });
     },
   };
 }

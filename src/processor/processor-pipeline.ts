@@ -13,6 +13,8 @@ import type { ProcessorCore } from './processor-core.js';
 import type { ProcessorMetrics } from './processor-metrics.js';
 import { orderedMap } from '../streams/ordered-map.js';
 import type { RecentErrors } from '../domain/recent-errors.js';
+import { check } from '../streams/check.js';
+import type { CheckThreads } from './check-thread-pool.js';
 
 /** Schema lookups one partition may await at once. */
 const SCHEMA_LOOKUPS_PER_PARTITION = 8;
@@ -28,6 +30,8 @@ export interface ProcessorPipelineDeps {
   readonly lingerMs?: number;
   /** Records per produce batch (default 2,000). */
   readonly maxBatch?: number;
+  /** Runs the domain path on check threads; absent: record by record on this thread. */
+  readonly checkThreads?: CheckThreads;
 }
 
 /** Processes one record into its routed messages; synchronous unless its schema must be loaded. */
@@ -44,10 +48,22 @@ function routed(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics' | 'recentEr
 
 /** Builds the {@link PartitionPipeline} the Kafka source runs for each assigned raw partition. */
 export function createProcessorPipeline(deps: ProcessorPipelineDeps): PartitionPipeline {
+  const threads = deps.checkThreads;
   return (records: Observable<KafkaRecord>, context: PartitionContext): Observable<Completed> => records.pipe(
-    // Records behind one whose schema is being fetched start their own lookups (up to eight at
-    // once) instead of waiting in line: six unknown schemas once stalled a partition 6 × 5 s.
-    orderedMap((record: KafkaRecord) => processRecord(deps, record), { concurrency: SCHEMA_LOOKUPS_PER_PARTITION }),
+    threads !== undefined
+      // A fetch's records go to a check thread as one job; jobs waiting on a schema lookup hold
+      // back only the marks behind them.
+      ? check({
+        run: (batch) => threads.run(context.topic, context.partition, batch),
+        onResult: (result) => {
+          deps.metrics?.tally(result.tally);
+          const at = Date.now();
+          for (const f of result.failures) deps.recentErrors?.add(f.error, at);
+        },
+      })
+      // Records behind one whose schema is being fetched start their own lookups (up to eight at
+      // once) instead of waiting in line: six unknown schemas once stalled a partition 6 × 5 s.
+      : orderedMap((record: KafkaRecord) => processRecord(deps, record), { concurrency: SCHEMA_LOOKUPS_PER_PARTITION }),
     produce({
       sink: deps.sink,
       logger: context.logger,

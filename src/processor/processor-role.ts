@@ -10,6 +10,7 @@ import { createProcessorMetrics } from './processor-metrics.js';
 import { createRecentErrors } from '../domain/recent-errors.js';
 import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
+import { createCheckThreads, type CheckThreads } from './check-thread-pool.js';
 
 /** Tuning and test seams of a processor role; the defaults are what production uses. */
 export interface ProcessorRoleOptions extends ProcessorCoreOptions {
@@ -22,6 +23,11 @@ export interface ProcessorRoleOptions extends ProcessorCoreOptions {
   readonly maxBatch?: number;
   readonly sessionTimeoutMs?: number;
   readonly fromBeginning?: boolean;
+  /**
+   * Replaces `--check-threads` (benchmarks). The seams above that replace the loader, user-agent
+   * parser or clock apply to the role's own thread only, so a role given any of them checks there.
+   */
+  readonly checkThreads?: number;
 }
 
 /** A running processor role, plus its domain side (tests and benchmarks look inside). */
@@ -52,6 +58,9 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
   let state: 'created' | 'connecting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'created';
   let sink: KafkaSink | undefined;
   let source: KafkaSource | undefined;
+  let checkThreads: CheckThreads | undefined;
+  const seamed = options.loader !== undefined || options.userAgent !== undefined || options.clock !== undefined;
+  const threadCount = seamed ? 0 : options.checkThreads ?? config.checkThreads;
   let stopRequested = false;
   let wake: (() => void) | undefined;
   let connecting: Promise<void> | undefined;
@@ -74,12 +83,17 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
           return;
         }
         sink = opened;
+        // Started once: a retry of this loop keeps the threads it already has.
+        if (threadCount > 0) {
+          checkThreads ??= createCheckThreads({ config, core, threads: threadCount, logger: logger.child({ component: 'check-thread' }), onThreadLost: () => metrics.checkThreadLost() });
+        }
         source = createKafkaSource({
           endpoint: { brokers: input.brokers, clientId, client: input.client },
           group: input.identity,
           topics: input.topics,
           pipeline: createProcessorPipeline({
             core, sink: opened, metrics, recentErrors,
+            ...(checkThreads && { checkThreads }),
             ...(options.lingerMs !== undefined && { lingerMs: options.lingerMs }),
             ...(options.maxBatch !== undefined && { maxBatch: options.maxBatch }),
           }),
@@ -143,6 +157,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
       // Order matters: the source drains (every in-flight record produced and committed) before
       // the producers close.
       await source?.stop();
+      await checkThreads?.close();
       await sink?.close();
       state = 'stopped';
     },

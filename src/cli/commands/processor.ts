@@ -10,7 +10,7 @@ import { openProcessorOutputs } from '../../processor/processor-outputs.js';
 import { runPipeProcessor } from '../../processor/pipe-processor.js';
 
 const help = `usage: eventlogging processor [--sid ID] [--output-invalid [URI]] [--valid-mixed-allow REGEX]
-                             [--valid-mixed-deny REGEX] [--max-in-flight N]
+                             [--valid-mixed-deny REGEX] [--max-in-flight N] [--check-threads N]
                              [--schemas-path DIR] [--schema-uri-base URL] FORMAT INPUT OUTPUT...
 
 Parses raw event lines with FORMAT, validates each capsule against its schema revision and
@@ -37,6 +37,9 @@ Options:
                              deny= (or blacklist=) parameters override these.
   --max-in-flight N          records per partition read but not yet acknowledged before the
                              partition is paused (default 5000)
+  --check-threads N          threads that parse, validate and route, beside the one that drives
+                             Kafka (default 1; 0 does everything on that one, e.g. on one core).
+                             A Kafka INPUT only.
   --schemas-path DIR         schema repository (<Name>/<revision>.json|.yaml)
   --schema-uri-base URL      HTTP schema repository (<URL>/<Name>/<revision>.json)
 

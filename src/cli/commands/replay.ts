@@ -94,6 +94,7 @@ export function parseReplayArgs(args: readonly string[]): ProcessorConfig {
     outputs,
     outputInvalid: v['output-invalid'] === undefined ? 'first-output' : endpoint(v['output-invalid'], '--output-invalid'),
     maxInFlight: 1000,
+    checkThreads: 0,
     ...(v.sid !== undefined && { sid: v.sid }),
     ...(v['schemas-path'] !== undefined && { schemasPath: v['schemas-path'] }),
     ...(v['schema-uri-base'] !== undefined && { schemaUriBase: v['schema-uri-base'] }),

@@ -33,22 +33,31 @@ async function setup(prefix: string, partitions: number) {
   };
 }
 
-function role(args: string[], name: string): ProcessorRole {
+function role(args: string[], name: string, checkThreads?: number, registry = new Registry()): ProcessorRole {
   return createProcessor({ kind: 'processors', name, file: '<test>', config: parseProcessorArgs(args) }, {
-    logger, registry: new Registry(), onFatal: (e) => { throw e; },
-  }, { commitIntervalMs: 200, lingerMs: 2 });
+    logger, registry, onFatal: (e) => { throw e; },
+  }, { commitIntervalMs: 200, lingerMs: 2, ...(checkThreads !== undefined && { checkThreads }) });
+}
+
+/** Sum of a counter's samples whose labels include `match`. */
+async function counted(registry: Registry, name: string, match: Record<string, string> = {}): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(match).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
+    .reduce((n, v) => n + v.value, 0);
 }
 
 const uuidsOf = (values: string[]) => values.map((v) => JSON.parse(v).uuid as string);
 const validUuids = (cases: RawCase[], schema?: string) =>
   cases.filter((c) => c.outcome === 'valid' && (schema === undefined || c.schema === schema)).map((c) => c.uuid!);
 
-test('raw lines in: exactly the valid ones on their schema topics and valid-mixed, the rest as EventErrors', async () => {
+for (const [threads, where] of [[1, 'a check thread'], [0, "the role's own thread"]] as const) test(`raw lines in, checked on ${where}: exactly the valid ones on their schema topics and valid-mixed, the rest as EventErrors`, async () => {
   const t = await setup('el-proc-a', 2);
+  const registry = new Registry();
   const cases = rawCases(1000);
   await produceLines(t.raw, cases.slice(0, 500).map((c) => c.line), 0);
   await produceLines(t.raw, cases.slice(500).map((c) => c.line), 1);
-  const p = role(t.args(t.group), 'a');
+  const p = role(t.args(t.group), 'a', threads, registry);
   await p.start();
   try {
     await until(async () => (await committed(t.group, t.raw)) === 1000, 60_000, 'all 1000 raw offsets committed');
@@ -58,6 +67,15 @@ test('raw lines in: exactly the valid ones on their schema topics and valid-mixe
     const partitions = status.details!.partitions as Array<{ inFlight: number }>;
     assert.equal(partitions.length, 2);
     assert.ok(partitions.every((x) => x.inFlight === 0));
+    // Counted wherever they were checked: the metrics and the console's list see every outcome.
+    assert.equal(await counted(registry, 'eventlogging_processor_raw_events_total'), 1000);
+    assert.equal(await counted(registry, 'eventlogging_processor_events_total', { outcome: 'valid' }), 700);
+    assert.equal(await counted(registry, 'eventlogging_processor_events_total', { outcome: 'valid', schema: 'Edit' }), validUuids(cases, 'Edit').length);
+    assert.equal(await counted(registry, 'eventlogging_processor_events_total', { outcome: 'invalid' }), 300);
+    assert.equal(await counted(registry, 'eventlogging_processor_errors_total'), 300);
+    assert.equal(await counted(registry, 'eventlogging_processor_check_thread_exits_total'), 0);
+    const recent = status.details!.recentErrors as Array<{ topic?: string; offset?: number }>;
+    assert.ok(recent.length > 0 && recent.every((e) => e.topic === t.raw && typeof e.offset === 'number'));
   } finally {
     await p.stop();
   }

@@ -73,3 +73,13 @@ test('config mistakes the schema cannot see are refused at start, each naming it
   const format = errorOf(() => parseProcessorArgs(['%q %x', 'stdin://', 'stdout://', '--schemas-path', 'schemas']));
   assert.match(format.message, /FORMAT: .*unknown specifier/);
 });
+
+test('processor --check-threads defaults to 1, takes 0 (everything on one thread), and refuses more than 64 naming the flag', () => {
+  const args = ['%q', 'kafka:///127.0.0.1:9092?topics=raw&identity=g', 'stdout://', '--schemas-path', 'schemas'];
+  assert.equal(parseProcessorArgs(args).checkThreads, 1);
+  assert.equal(parseProcessorArgs([...args, '--check-threads', '0']).checkThreads, 0);
+  const error = errorOf(() => parseProcessorArgs([...args, '--check-threads', '65']));
+  assert.equal(error.code, 'EL_CONFIG_INVALID');
+  assert.match(error.message, /^--check-threads: must be <= 64/);
+  assert.match(errorOf(() => parseProcessorArgs([...args, '--check-threads', 'two'])).message, /--check-threads must be a whole number/);
+});

@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { parseProcessorArgs } from '../../../src/config/parse-role-args.js';
 import { isElError } from '../../../src/domain/errors.js';
-import { openProcessorOutputs, planRoutes } from '../../../src/processor/processor-outputs.js';
+import { openProcessorOutputs } from '../../../src/processor/processor-outputs.js';
+import { planRoutes } from '../../../src/processor/route-plan.js';
 import { fakeSink } from './helpers.js';
 
 const K = 'kafka:///127.0.0.1:9092';
