@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runComparison } from './compare.js';
 import { runEndToEnd, P99_TARGET_MS } from './end-to-end.js';
 import { runIntake } from './intake.js';
+import { runLakeBench } from './lake.js';
 import { measureLimits } from './limits.js';
 import { ROOT } from './lib/daemon.js';
 import { benchScale, describeMachine, scaled } from './lib/machine.js';
@@ -74,6 +75,7 @@ function pick(obj: Json, ...keys: string[]): number | undefined {
 const limits = await part('limits', () => measureLimits(scaled(200_000, 2000)));
 const processor = await part('processor', () => runProcessorKafka(scaled(200_000, 2000), 4));
 const consumerRaw = await part('consumer', consumerBench);
+const lake = await part('lake', () => runLakeBench());
 const intake = await part('intake', () => runIntake(Math.max(2, 10 * scale)));
 const rates = (process.env.EL_BENCH_RATES ?? '1000,5000,20000').split(',').map(Number);
 const e2e = await part('end-to-end', () => runEndToEnd(rates, Math.max(2, 20 * scale)));
@@ -97,6 +99,7 @@ if (consumerRaw) {
     rawInsertRowsPerSec: rawInsert,
   };
 } else results.consumer = null;
+results.lake = lake ?? null;
 results.intake = intake ?? null;
 results.endToEnd = e2e?.levels ?? null;
 results.endToEndMaxOfferedWithinP99 = e2e?.maxOfferedWithinP99 ?? null;
@@ -125,6 +128,9 @@ const rows: Array<[string, string, string]> = [
   ['memory', 'processor peak RSS MB', n(processor?.peakRssMb)],
   ['rate', 'consumer Kafka -> MariaDB (rows/s)', n(c?.rowsPerSec as number | undefined)],
   ['rate', 'consumer replay, every row a duplicate (rows/s)', n(c?.replayRowsPerSec as number | undefined)],
+  ['ratio', 'lake consumer / MySQL consumer, same events (target >= 2)', n(lake?.ratioToMysqlConsumer, 2)],
+  ['rate', 'lake consumer Kafka -> Parquet (rows/s); MySQL consumer, same events', lake ? `${n(lake.lakeRowsPerSec)}; ${n(lake.mysqlRowsPerSec)}` : 'n/a'],
+  ['memory', 'lake consumer peak RSS MB (target <= 512)', n(lake?.lakePeakRssMb)],
   ['rate', 'intake alone, 204s acked by Kafka (beacons/s)', `${n(intake?.beaconsPerSec)}${intake ? ` (unacked ${intake.unacknowledged})` : ''}`],
   ...(e2e?.levels ?? []).map((l): [string, string, string] => ['e2e', `offered ${n(l.offered)}/s: achieved, p50/p99 ms, lost (accepted - rows), late rows, drain s, peak RSS MB`, `${n(l.achieved)}/s, ${n(l.p50Ms)}/${n(l.p99Ms)}, ${l.lost}, ${l.lateRows}, ${l.drainSeconds.toFixed(1)}, ${n(l.peakRssMb)}`]),
   ['e2e', `highest offered load with p99 <= ${P99_TARGET_MS} ms, 0 lost`, e2e ? n(e2e.maxOfferedWithinP99) : 'n/a'],

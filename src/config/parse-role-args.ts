@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hostname } from 'node:os';
 import { ElError } from '../domain/errors.js';
 import { parseUri, type EndpointUri } from '../domain/uri.js';
-import type { ConsumerConfig, IntakeConfig, ProcessorConfig, RoleConfig } from '../domain/role-config.js';
+import type { ConsumerConfig, IntakeConfig, LakeConfig, ProcessorConfig, RoleConfig, RoleKind } from '../domain/role-config.js';
 import { validateRoleConfig } from './validate-role-config.js';
 
 const schemaOptions = {
@@ -136,9 +136,38 @@ export function parseIntakeArgs(args: readonly string[]): IntakeConfig {
   }) as IntakeConfig;
 }
 
+/** Parses `eventlogging lake` arguments. */
+export function parseLakeArgs(args: readonly string[]): LakeConfig {
+  const { values, positionals } = parse(args, {
+    'refine-delay': { type: 'string' },
+    'refine-every': { type: 'string' },
+    'batch-rows': { type: 'string' },
+    'batch-seconds': { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    ...schemaOptions,
+  });
+  const [input, output, ...extra] = positionals;
+  if (input === undefined || output === undefined || extra.length > 0) usage('expected INPUT OUTPUT');
+  const v = values as Record<string, string | undefined>;
+  const batchRows = int(v['batch-rows'], 'batch-rows', 10_000);
+  return validateRoleConfig({
+    kind: 'lake',
+    input: uri(input, 'INPUT'),
+    output: uri(output, 'OUTPUT'),
+    refineDelaySeconds: int(v['refine-delay'], 'refine-delay', 7200),
+    refineEverySeconds: int(v['refine-every'], 'refine-every', 60),
+    batchRows,
+    batchSeconds: int(v['batch-seconds'], 'batch-seconds', 60),
+    maxInFlight: int(v['max-in-flight'], 'max-in-flight', Math.max(20_000, 2 * batchRows)),
+    ...(v['schemas-path'] !== undefined && { schemasPath: v['schemas-path'] }),
+    ...(v['schema-uri-base'] !== undefined && { schemaUriBase: v['schema-uri-base'] }),
+  }) as LakeConfig;
+}
+
 /** Parses the arguments of a role of the given config-directory kind. */
-export function parseRoleArgs(kind: 'intakes' | 'processors' | 'consumers', args: readonly string[]): RoleConfig {
+export function parseRoleArgs(kind: RoleKind, args: readonly string[]): RoleConfig {
   if (kind === 'processors') return parseProcessorArgs(args);
   if (kind === 'consumers') return parseConsumerArgs(args);
+  if (kind === 'lakes') return parseLakeArgs(args);
   return parseIntakeArgs(args);
 }

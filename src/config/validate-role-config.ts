@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { ElError } from '../domain/errors.js';
-import { consumerConfigSchema, intakeConfigSchema, processorConfigSchema } from '../domain/config-schema.js';
+import { consumerConfigSchema, intakeConfigSchema, lakeConfigSchema, processorConfigSchema } from '../domain/config-schema.js';
 import { deepFreeze } from '../domain/deep-freeze.js';
 import { statSync } from 'node:fs';
 import { compileFormat } from '../domain/format-string.js';
@@ -21,6 +21,7 @@ function compiled(): Record<RoleConfig['kind'], ValidateFunction> {
       processor: ajv.compile(processorConfigSchema),
       consumer: ajv.compile(consumerConfigSchema),
       intake: ajv.compile(intakeConfigSchema),
+      lake: ajv.compile(lakeConfigSchema),
     };
   }
   return validators;
@@ -30,6 +31,7 @@ const FIELD_TO_ARG: Record<string, string> = {
   schemasPath: '--schemas-path', schemaUriBase: '--schema-uri-base', maxInFlight: '--max-in-flight', checkThreads: '--check-threads',
   validMixedAllow: '--valid-mixed-allow', validMixedDeny: '--valid-mixed-deny', outputInvalid: '--output-invalid',
   maxQueryLength: '--max-query-length', recvFrom: '--recv-from', seqStatePath: '--seq-state', botPolicy: '--bot-policy',
+  refineDelaySeconds: '--refine-delay', refineEverySeconds: '--refine-every', batchRows: '--batch-rows', batchSeconds: '--batch-seconds',
   errorOutput: '--error-output', port: '--port', host: '--host', sid: '--sid',
   format: 'FORMAT', input: 'INPUT', output: 'OUTPUT', outputs: 'OUTPUT',
 };

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
-import type { RoleKind, RoleSpec } from '../domain/role-config.js';
+import { ROLE_KINDS, type RoleKind, type RoleSpec } from '../domain/role-config.js';
 import { ElError } from '../domain/errors.js';
 import { daemonMachine } from '../supervision/daemon.machine.js';
 import { buildAdmin } from '../http/admin.js';
@@ -86,8 +86,14 @@ export function diffRoleSpecs(current: readonly RoleSpec[], next: readonly RoleS
 }
 
 /**
+ * Start order by kind (every kind must have one): sinks first, the intake last, so nothing is
+ * accepted before there is somewhere for it to go.
+ */
+const START_ORDER: Readonly<Record<RoleKind, number>> = { lakes: 0, consumers: 1, processors: 2, intakes: 3 };
+
+/**
  * Starts the roles of `specs` under the daemon supervisor and serves the admin API. Roles start in
- * order consumers → processors → intakes and stop in the reverse order, so that no stage is
+ * order sinks (lakes, consumers) → processors → intakes and stop in the reverse order, so that no stage is
  * fed by one that is still running after it stopped.
  */
 export async function startDaemon(daemonOptions: DaemonOptions): Promise<Daemon> {
@@ -101,7 +107,7 @@ export async function startDaemon(daemonOptions: DaemonOptions): Promise<Daemon>
       now: Date.now, registry, logger: logger.child({ component: 'stall-watchdog' }),
     })),
   } : daemonOptions;
-  const order: RoleKind[] = ['consumers', 'processors', 'intakes'];
+  const order: RoleKind[] = [...ROLE_KINDS].sort((a, b) => START_ORDER[a] - START_ORDER[b]);
   const roles: Role[] = [];
   const startedAt = new Date().toISOString();
 

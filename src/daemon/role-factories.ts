@@ -3,10 +3,12 @@ import type { RoleFactory } from './role.js';
 import { createIntakeRole } from '../intake/intake-role.js';
 import { createProcessorRole } from '../processor/processor-role.js';
 import { createConsumerRole } from '../consumer/consumer-role.js';
+import { createLakeRole } from '../lake/lake-role.js';
 
 /** The role implementations this build has, by config-directory kind. */
-export const roleFactories: Partial<Record<RoleKind, RoleFactory>> = {
+export const roleFactories: Readonly<Record<RoleKind, RoleFactory>> = {
   intakes: createIntakeRole,
   processors: createProcessorRole,
   consumers: createConsumerRole,
+  lakes: createLakeRole,
 };

@@ -41,7 +41,6 @@ export const consumerConfigSchema = {
     errorOutput: { ...endpoint, properties: { kind: { enum: ['kafka-writer', 'stdout', 'file'] } } },
     botPolicy: { enum: ['drop-bots', 'keep-all'] },
     maxInFlight: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-    checkThreads: { type: 'integer', minimum: 0, maximum: 64 },
     ...schemaSource,
   },
   anyOf: [{ required: ['schemasPath'] }, { required: ['schemaUriBase'] }],
@@ -62,4 +61,23 @@ export const intakeConfigSchema = {
     seqStatePath: { type: 'string', minLength: 1 },
     ...schemaSource,
   },
+} as const;
+
+/** Schema of {@link LakeConfig}. */
+export const lakeConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'input', 'output', 'refineDelaySeconds', 'refineEverySeconds', 'batchRows', 'batchSeconds', 'maxInFlight'],
+  properties: {
+    kind: { const: 'lake' },
+    input: { ...endpoint, properties: { kind: { const: 'kafka-reader' } } },
+    output: { ...endpoint, properties: { kind: { const: 'file' } } },
+    refineDelaySeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 },
+    refineEverySeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+    batchRows: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    batchSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+    maxInFlight: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    ...schemaSource,
+  },
+  anyOf: [{ required: ['schemasPath'] }, { required: ['schemaUriBase'] }],
 } as const;

@@ -1,7 +1,7 @@
 import type { EndpointUri } from './uri.js';
 
-/** The three kinds of role a daemon runs; also the config sub-directory names. */
-export const ROLE_KINDS = ['intakes', 'processors', 'consumers'] as const;
+/** The kinds of role a daemon runs; also the config sub-directory names. */
+export const ROLE_KINDS = ['intakes', 'processors', 'consumers', 'lakes'] as const;
 export type RoleKind = (typeof ROLE_KINDS)[number];
 
 /** Where schemas come from: a directory and/or an HTTP base URL. */
@@ -58,8 +58,27 @@ export interface IntakeConfig extends SchemaSource {
   readonly seqStatePath?: string;
 }
 
+/** `eventlogging lake` arguments, parsed. */
+export interface LakeConfig extends SchemaSource {
+  readonly kind: 'lake';
+  /** Capsule topics (per-schema or valid-mixed) and/or the EventError topic. */
+  readonly input: EndpointUri;
+  /** `file:///path`: the lake's root. */
+  readonly output: EndpointUri;
+  /** How long after its end an hour is refined (late events reopen it). */
+  readonly refineDelaySeconds: number;
+  /** How often hours are looked at for refining. */
+  readonly refineEverySeconds: number;
+  /** Rows per partition gathered into one part file, at most... */
+  readonly batchRows: number;
+  /** ...or what arrived in this many seconds. */
+  readonly batchSeconds: number;
+  /** Records per partition read but not yet in a written file before the partition pauses. */
+  readonly maxInFlight: number;
+}
+
 /** Any role's configuration. */
-export type RoleConfig = ProcessorConfig | ConsumerConfig | IntakeConfig;
+export type RoleConfig = ProcessorConfig | ConsumerConfig | IntakeConfig | LakeConfig;
 
 /** A role as configured in `DIR/<kind>/<name>`. */
 export interface RoleSpec {

@@ -6,9 +6,13 @@ import { ElError } from '../../domain/errors.js';
 import { parseUri, type MysqlUri } from '../../domain/uri.js';
 import { DEFAULT_RETENTION_DAYS, parseAllowlist, retentionCutoff, type Allowlist } from '../../domain/retention.js';
 import { openOpsConnection, runPurge } from '../../ops/purge.js';
+import { openEngine } from '../../lake/duckdb.js';
+import { runLakeRetention } from '../../lake/lake-retention.js';
+import type { CommandIo } from '../command.js';
 
 const help = `usage: eventlogging purge --mysql mysql://USER:PASS@HOST:PORT/DB [--days 90] [--allowlist FILE.yaml]
                           [--batch 10000] [--tables REGEX] [--execute] [--json]
+       eventlogging purge --lake DIR [--days 90] [--allowlist FILE.yaml] [--execute] [--json]
 
 Applies the data retention policy to every event table (<Schema>_<revision> with id and
 timestamp columns) of the database. Rows whose timestamp is older than --days days:
@@ -25,7 +29,14 @@ Dry run unless --execute: prints, per table, the action and how many rows it wou
 With --execute, rows are processed in primary-key ranges of --batch ids, each its own
 autocommitted statement, with progress on stderr; an interrupted purge continues where it
 stopped when run again. --tables limits the run to table names matching REGEX.
---json prints the per-table report as JSON. Exit 0 on success, 2 on a usage mistake.`;
+--json prints the per-table report as JSON. Exit 0 on success, 2 on a usage mistake.
+
+With --lake DIR (a lake written by \`eventlogging lake\`), the same policy per hourly partition:
+every hour of DIR/event that ended --days days ago or more is removed; for a schema on the allow
+list it is first rewritten into DIR/event_sanitized, keeping uuid, dt, schema, revision, the
+listed capsule columns and the listed event fields (event_<field>, event_<field>_<sub> as the
+MySQL columns name them; a listed struct is kept whole). event_sanitized is kept indefinitely.
+Dry run unless --execute; each hour done is reported on stderr.`;
 
 function positive(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -48,6 +59,23 @@ function loadAllowlist(path: string | undefined): Allowlist {
   }
 }
 
+/** Retention on a lake's hourly partitions. */
+async function purgeLake(root: string, days: number, allowlist: Allowlist, execute: boolean, json: boolean, io: CommandIo): Promise<number> {
+  io.stderr.write(`${execute ? 'purging' : 'dry run (add --execute to purge)'}: hours of ${root}/event that ended ${days} days ago or more\n`);
+  const engine = await openEngine();
+  try {
+    const hours = await runLakeRetention({ engine, root, days, allowlist, execute, nowMs: Date.now(), progress: (line) => io.stderr.write(`${line}\n`) });
+    if (json) io.stdout.write(`${JSON.stringify({ days, execute, hours })}\n`);
+    else {
+      for (const h of hours) io.stdout.write(`${h.hour}\t${h.action}\t${h.files} files\n`);
+      if (hours.length === 0) io.stdout.write('no hour is past the retention period\n');
+    }
+    return 0;
+  } finally {
+    engine.close();
+  }
+}
+
 /** `eventlogging purge`: retention (delete or sanitise rows older than N days). */
 export const purgeCommand: Command = {
   name: 'purge',
@@ -57,13 +85,17 @@ export const purgeCommand: Command = {
     const { values, positionals } = parseArgs({
       args: [...args],
       options: {
-        mysql: { type: 'string' }, days: { type: 'string' }, allowlist: { type: 'string' }, batch: { type: 'string' },
+        mysql: { type: 'string' }, lake: { type: 'string' }, days: { type: 'string' }, allowlist: { type: 'string' }, batch: { type: 'string' },
         tables: { type: 'string' }, execute: { type: 'boolean' }, json: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: true,
     });
     if (positionals.length) throw new ElError('EL_USAGE', `unexpected argument '${positionals[0]}'`);
+    if (values.lake !== undefined) {
+      if (values.mysql !== undefined) throw new ElError('EL_USAGE', 'either --mysql or --lake, not both');
+      return purgeLake(values.lake, positive(values.days, 'days', DEFAULT_RETENTION_DAYS), loadAllowlist(values.allowlist), values.execute ?? false, values.json ?? false, io);
+    }
     if (!values.mysql) throw new ElError('EL_USAGE', '--mysql mysql://USER:PASS@HOST:PORT/DB is required');
     const uri = parseUri(values.mysql);
     if (uri.kind !== 'mysql') throw new ElError('EL_USAGE', '--mysql needs a mysql:// URI');

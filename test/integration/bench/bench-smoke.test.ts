@@ -41,7 +41,7 @@ test('bench/all.ts at a tiny scale writes latest.json with every required figure
     'processor.eventsPerSec', 'processor.ratioToDomain', 'consumer.rowsPerSec', 'consumer.ratioToRawInsert',
     'consumer.replayRowsPerSec', 'scaling.ratio2to1', 'overload.peakRssMb', 'intake.beaconsPerSec',
     'limits.domainEventsPerSec', 'limits.kafkaProduceEventsPerSec', 'limits.kafkaConsumeEventsPerSec',
-    'limits.kafkaCopyEventsPerSec', 'limits.rawInsertRowsPerSec',
+    'limits.kafkaCopyEventsPerSec', 'limits.rawInsertRowsPerSec', 'lake.lakeRowsPerSec', 'lake.mysqlRowsPerSec', 'lake.lakePeakRssMb',
   ];
   for (const key of positive) {
     const v = at(r, key);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConsumerArgs, parseProcessorArgs } from '../../../src/config/parse-role-args.js';
+import { parseConsumerArgs, parseLakeArgs, parseProcessorArgs } from '../../../src/config/parse-role-args.js';
 import { validateRoleConfig } from '../../../src/config/validate-role-config.js';
 
 const KAFKA_IN = 'kafka:///127.0.0.1:9092?topics=eventlogging-valid-mixed&identity=g';
@@ -82,4 +82,13 @@ test('processor --check-threads defaults to 1, takes 0 (everything on one thread
   assert.equal(error.code, 'EL_CONFIG_INVALID');
   assert.match(error.message, /^--check-threads: must be <= 64/);
   assert.match(errorOf(() => parseProcessorArgs([...args, '--check-threads', 'two'])).message, /--check-threads must be a whole number/);
+});
+
+test('lake: defaults (refine two hours after the hour, 10,000-row batches) and a bad value names its flag', () => {
+  const config = parseLakeArgs(['kafka:///127.0.0.1:9092?topics=eventlogging-valid-mixed&identity=g', 'file:///srv/lake', '--schemas-path', 'schemas']);
+  assert.deepEqual([config.refineDelaySeconds, config.refineEverySeconds, config.batchRows, config.batchSeconds, config.maxInFlight], [7200, 60, 10_000, 60, 20_000]);
+  const error = errorOf(() => parseLakeArgs(['kafka:///127.0.0.1:9092?topics=t&identity=g', 'file:///srv/lake', '--schemas-path', 'schemas', '--refine-every', '0']));
+  assert.equal(error.code, 'EL_CONFIG_INVALID');
+  assert.match(error.message, /^--refine-every: must be >= 1/);
+  assert.match(errorOf(() => parseLakeArgs(['kafka:///127.0.0.1:9092?topics=t&identity=g', 'stdout://', '--schemas-path', 'schemas'])).message, /OUTPUT/);
 });

@@ -1,0 +1,50 @@
+/**
+ * The SQL the lake writer runs on a batch of consumed records (DuckDB's dialect), built from
+ * data that is ours (column lists, schema names already checked). Records are read as JSON lines
+ * with every scalar as text, so no value can fail the read; a row is kept only when its identity
+ * is well-formed (schema name, revision, uuid, canonical `dt`, an object `event`), and every
+ * column is then cast to its type, a value that does not fit becoming NULL.
+ */
+import { quoteIdent, quoteLiteral, type LakeColumn } from './lake-columns.js';
+
+/** The capsule's `dt` as the processor writes it: UTC, `Z`, optional fraction. */
+const CANONICAL_DT = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z';
+const SCHEMA_NAME = '[./a-zA-Z0-9_-]{1,63}';
+const UUID = '[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** Every column any lake table has, read as text (JSON for nested values). */
+const READ_COLUMNS: Readonly<Record<string, string>> = {
+  uuid: 'VARCHAR', dt: 'VARCHAR', schema: 'VARCHAR', revision: 'VARCHAR', wiki: 'VARCHAR', webHost: 'VARCHAR', recvFrom: 'VARCHAR',
+  seqId: 'VARCHAR', topic: 'VARCHAR', userAgent: 'JSON', event: 'JSON',
+};
+
+/** Loads a batch's JSON lines into `table`, keeping only rows whose identity is well-formed. */
+export function loadBatchSql(table: string, file: string): string {
+  const columns = `{${Object.entries(READ_COLUMNS).map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
+  return `CREATE TEMP TABLE ${quoteIdent(table)} AS SELECT *, CAST(dt AS TIMESTAMP) AS el_ts FROM (`
+    + `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', ignore_errors = true, columns = ${columns}) `
+    + `WHERE regexp_full_match(schema, ${quoteLiteral(SCHEMA_NAME)}) AND TRY_CAST(revision AS BIGINT) >= 1 `
+    + `AND regexp_full_match(uuid, ${quoteLiteral(UUID)}) AND regexp_full_match(dt, ${quoteLiteral(CANONICAL_DT)}) `
+    + `AND TRY_CAST(dt AS TIMESTAMP) IS NOT NULL AND json_type(event) = 'OBJECT')`;
+}
+
+/** The typed SELECT list of a table's columns from a loaded batch. */
+export function typedSelect(columns: readonly LakeColumn[]): string {
+  return columns.map((c) => {
+    const id = quoteIdent(c.name);
+    if (c.name === 'dt') return `el_ts AS ${id}`;
+    if (typeof c.type !== 'string') return `json_transform(${id}, ${quoteLiteral(JSON.stringify(c.type))}) AS ${id}`;
+    return c.type === 'VARCHAR' ? id : `TRY_CAST(${id} AS ${c.type}) AS ${id}`;
+  }).join(', ');
+}
+
+/**
+ * Writes one schema revision's rows of a loaded batch as Parquet files, one per hour, under
+ * `dir/year=Y/month=M/day=D/hour=H/<name>-<i>.parquet`.
+ */
+export function copyPartitionedSql(table: string, columns: readonly LakeColumn[], schema: string, revision: number, dir: string, name: string): string {
+  return `COPY (SELECT ${typedSelect(columns)}, year(el_ts) AS year, month(el_ts) AS month, day(el_ts) AS day, hour(el_ts) AS hour `
+    + `FROM ${quoteIdent(table)} WHERE schema = ${quoteLiteral(schema)} AND TRY_CAST(revision AS BIGINT) = ${revision}) `
+    + `TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month, day, hour), `
+    + `FILENAME_PATTERN ${quoteLiteral(`${name}-{i}`)}, OVERWRITE_OR_IGNORE true)`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Writes a batch of consumed records into the lake. The records' bytes go to a hidden JSON-lines
+ * file; DuckDB loads it (keeping rows whose identity is well-formed) and writes each schema
+ * revision's rows as Parquet, one file per hour, into a staging folder; each file is then renamed
+ * into its hour's folder, so a reader never sees a half-written file. DuckDB does the parsing
+ * and typing, in C++ on every core, not this thread.
+ */
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake-layout.js';
+import type { LakeColumn } from '../domain/lake-columns.js';
+import { copyPartitionedSql, loadBatchSql } from '../domain/lake-sql.js';
+import type { Engine } from './duckdb.js';
+
+/** Where staged files wait, under the root (hidden from the `event` tree). */
+export const STAGING = '.staging';
+
+/** A written part file. */
+export interface WrittenFile {
+  readonly table: string;
+  readonly hour: LakeHour;
+  /** Its final path. */
+  readonly path: string;
+  readonly bytes: number;
+}
+
+/** What a batch became. */
+export interface BatchWritten {
+  /** Rows written, per table. */
+  readonly rows: ReadonlyMap<string, number>;
+  /** Records that became no row (malformed, or their schema could not be had), by error code. */
+  readonly rejected: ReadonlyMap<string, number>;
+  readonly files: readonly WrittenFile[];
+}
+
+/** The columns of a schema revision's table; undefined when the schema cannot be had. */
+export type ColumnsOf = (schema: string, revision: number) => Promise<readonly LakeColumn[] | undefined>;
+
+let batches = 0;
+
+/**
+ * Writes `lines` (one record each; a record holding a newline is refused before this) under
+ * `root`. `name` makes the files' names (a batch written again replaces its own files).
+ */
+export async function writeBatchFiles(engine: Engine, root: string, name: string, lines: readonly (string | Uint8Array)[], columnsOf: ColumnsOf): Promise<BatchWritten> {
+  const id = `b${process.pid}_${++batches}`;
+  const stage = join(root, STAGING, id);
+  await mkdir(stage, { recursive: true });
+  const rejected = new Map<string, number>();
+  const rows = new Map<string, number>();
+  const files: WrittenFile[] = [];
+  const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  try {
+    const input = join(stage, 'input.json');
+    const newline = Buffer.from('\n');
+    // One buffer, one write: an array would be written chunk by chunk, a syscall per record.
+    await writeFile(input, Buffer.concat(lines.flatMap((l) => [typeof l === 'string' ? Buffer.from(l) : l, newline])));
+    await engine.all(loadBatchSql(id, input));
+    try {
+      const kinds = await engine.all(`SELECT schema, CAST(revision AS BIGINT) AS revision, count(*) AS n FROM "${id}" GROUP BY ALL ORDER BY ALL`);
+      let loaded = 0;
+      for (const k of kinds) {
+        const schema = String(k.schema);
+        const revision = Number(k.revision);
+        const n = Number(k.n);
+        loaded += n;
+        const columns = await columnsOf(schema, revision);
+        if (columns === undefined) {
+          add(rejected, 'EL_SCHEMA_NOT_FOUND', n);
+          continue;
+        }
+        const table = lakeTableOf(schema);
+        // DuckDB makes the partition folders, not their parent.
+        await mkdir(join(stage, 'out'), { recursive: true });
+        await engine.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), `part-${name}-r${revision}`));
+        add(rows, table, n);
+      }
+      if (lines.length > loaded) add(rejected, 'EL_VALIDATION_FAILED', lines.length - loaded);
+    } finally {
+      await engine.all(`DROP TABLE IF EXISTS "${id}"`);
+    }
+    // Each staged file moves to its hour's folder under event/.
+    const out = join(stage, 'out');
+    for (const entry of await readdir(out, { recursive: true, withFileTypes: true }).catch(() => [])) {
+      if (!entry.isFile() || !entry.name.endsWith('.parquet')) continue;
+      const from = join(entry.parentPath, entry.name);
+      const rel = relative(out, from);
+      const hour = parseHourPath(dirname(rel));
+      if (!hour) continue;
+      const to = join(root, 'event', rel);
+      await mkdir(dirname(to), { recursive: true });
+      await rename(from, to);
+      files.push({ table: rel.split('/')[0]!, hour, path: to, bytes: (await stat(to)).size });
+    }
+    return { rows, rejected, files };
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The lake consumer role: reads capsule topics and the EventError topic and writes Hive-style
+ * hourly Parquet partitions (src/domain/lake-layout.ts). Each partition's records are gathered
+ * (by count and time), grouped by table, revision and hour, and written as part files; offsets
+ * are committed only after the files are renamed into place, so a crash or a replay writes some
+ * rows again and never loses one. Refining merges a closed hour's parts into one file with one
+ * row per uuid, once the hour has been over for the refine delay; a late event reopens its hour.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Counter } from 'prom-client';
+import { Observable, bufferTime, concatMap, filter, map, type OperatorFunction } from 'rxjs';
+import type { Logger } from 'pino';
+import type { LakeConfig, RoleSpec } from '../domain/role-config.js';
+import { capsuleColumns, eventErrorColumns, eventTypeOf, type LakeColumn } from '../domain/lake-columns.js';
+import { REFINED_FILE, hourEndMs, parseHourPath, type LakeHour } from '../domain/lake-layout.js';
+import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
+import type { Completed, KafkaRecord, PartitionPipeline } from '../kafka/kafka-record.js';
+import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
+import { metricOnce } from '../observability/metrics.js';
+import { registryFromConfig } from '../schemas/registry-from-config.js';
+import { backoffDelay } from '../supervision/consumer-group.machine.js';
+import { STAGING, writeBatchFiles } from './batch-writer.js';
+import { openEngine, type Engine } from './duckdb.js';
+import { partsOf, refineHour } from './refine.js';
+
+/** Test seams; production uses the defaults. */
+export interface LakeRoleOptions {
+  /** Wall clock (ms) deciding when an hour is closed. */
+  readonly now?: () => number;
+  readonly commitIntervalMs?: number;
+}
+
+/** A record on its way to a file: its bytes, or none when it cannot be a row. */
+interface Item {
+  readonly offset: number;
+  readonly value?: Buffer;
+}
+
+/** Statements DuckDB may hold in memory; the rest spills or fails the write, which is retried. */
+const MEMORY_LIMIT = '256MB';
+
+/** Bytes of records per file written at once: bounds what one statement holds, whatever the events' size. */
+const CHUNK_BYTES = 64 * 2 ** 20;
+
+/** Builds a lake role. */
+export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOptions = {}): Role {
+  const config = spec.config as LakeConfig;
+  if (config.input.kind !== 'kafka-reader' || config.output.kind !== 'file') {
+    throw new Error(`${spec.file}: a lake role reads kafka:///...?topics=...&identity=... and writes file:///path`);
+  }
+  const input = config.input;
+  const root = config.output.path!;
+  const { logger, registry } = deps;
+  const role = `${spec.kind}/${spec.name}`;
+  const now = options.now ?? Date.now;
+  const schemas = registryFromConfig(config);
+
+  const rowsWritten = metricOnce(registry, 'eventlogging_lake_rows_written_total', () => new Counter({
+    name: 'eventlogging_lake_rows_written_total', help: 'Rows written to lake part files, per table (a replay writes rows again; refining keeps one per uuid).',
+    labelNames: ['role', 'table'], registers: [registry],
+  }));
+  const filesWritten = metricOnce(registry, 'eventlogging_lake_files_written_total', () => new Counter({
+    name: 'eventlogging_lake_files_written_total', help: 'Parquet files made visible, by kind (part, refined).', labelNames: ['role', 'kind'], registers: [registry],
+  }));
+  const bytesWritten = metricOnce(registry, 'eventlogging_lake_bytes_written_total', () => new Counter({
+    name: 'eventlogging_lake_bytes_written_total', help: 'Bytes of Parquet files made visible.', labelNames: ['role'], registers: [registry],
+  }));
+  const refineRuns = metricOnce(registry, 'eventlogging_lake_refine_runs_total', () => new Counter({
+    name: 'eventlogging_lake_refine_runs_total', help: 'Hours refined (parts merged into one file, one row per uuid).', labelNames: ['role'], registers: [registry],
+  }));
+  const lateRows = metricOnce(registry, 'eventlogging_lake_late_rows_total', () => new Counter({
+    name: 'eventlogging_lake_late_rows_total', help: 'Rows written into an hour already refined (it is refined again).', labelNames: ['role', 'table'], registers: [registry],
+  }));
+  const rejected = metricOnce(registry, 'eventlogging_lake_events_rejected_total', () => new Counter({
+    name: 'eventlogging_lake_events_rejected_total', help: 'Consumed records that could not become rows, by error code.', labelNames: ['role', 'code'], registers: [registry],
+  }));
+  const writeFailures = metricOnce(registry, 'eventlogging_lake_write_failures_total', () => new Counter({
+    name: 'eventlogging_lake_write_failures_total', help: 'Failed part-file writes (each is retried; the partition waits).', labelNames: ['role'], registers: [registry],
+  }));
+
+  let engine: Engine | undefined;
+  let source: KafkaSource | undefined;
+  let refineTimer: NodeJS.Timeout | undefined;
+  let refining: Promise<void> = Promise.resolve();
+  let stopping = false;
+  /** Hour folders holding part files, by absolute path. */
+  const dirty = new Map<string, LakeHour>();
+  let refinedHours = 0;
+  let lastRefineError: string | undefined;
+
+  const columnsByKey = new Map<string, Promise<readonly LakeColumn[] | undefined>>();
+  /** The columns of a schema revision's table (cached; a schema that cannot be had is asked again after a minute). */
+  function columnsOf(schema: string, revision: number): Promise<readonly LakeColumn[] | undefined> {
+    if (schema === 'EventError') return Promise.resolve(EVENT_ERROR_COLUMNS);
+    const key = `${schema}\u0000${revision}`;
+    let columns = columnsByKey.get(key);
+    if (columns === undefined) {
+      columns = schemas.get(schema, revision).then((compiled) => capsuleColumns(eventTypeOf(compiled.eventSchema)), (error: unknown) => {
+        logger.warn({ err: error, schema, revision }, 'lake: no schema for these records; not written');
+        setTimeout(() => columnsByKey.delete(key), 60_000).unref();
+        return undefined;
+      });
+      columnsByKey.set(key, columns);
+    }
+    return columns;
+  }
+
+  /** A record's bytes; a tombstone, or bytes holding a line break (one record must stay one line), have none. */
+  function itemOf(record: KafkaRecord): Item {
+    if (record.value === null || record.value.includes(10)) {
+      rejected.inc({ role, code: 'EL_VALIDATION_FAILED' });
+      return { offset: record.offset };
+    }
+    return { offset: record.offset, value: record.value };
+  }
+
+  /** Writes one batch's rows (grouped by table, revision and hour by the engine). */
+  async function writeBatch(topic: string, partition: number, batch: readonly Item[]): Promise<void> {
+    const chunks: Buffer[][] = [[]];
+    let bytes = 0;
+    for (const item of batch) {
+      if (!item.value) continue;
+      if (bytes > 0 && bytes + item.value.length > CHUNK_BYTES) {
+        chunks.push([]);
+        bytes = 0;
+      }
+      chunks[chunks.length - 1]!.push(item.value);
+      bytes += item.value.length;
+    }
+    const name = `${topic.replace(/[^A-Za-z0-9_-]/g, '_')}-${partition}-${batch[0]!.offset}-${batch[batch.length - 1]!.offset}`;
+    for (const [k, lines] of chunks.entries()) {
+      if (lines.length > 0) await writeChunk(k === 0 ? name : `${name}-c${k}`, lines);
+    }
+  }
+
+  async function writeChunk(name: string, lines: readonly Buffer[]): Promise<void> {
+    const written = await writeBatchFiles(engine!, root, name, lines, columnsOf);
+    for (const [table, n] of written.rows) rowsWritten.inc({ role, table }, n);
+    for (const [code, n] of written.rejected) rejected.inc({ role, code }, n);
+    for (const file of written.files) {
+      filesWritten.inc({ role, kind: 'part' });
+      bytesWritten.inc({ role }, file.bytes);
+      const dir = join(file.path, '..');
+      if ((await readdir(dir)).includes(REFINED_FILE)) {
+        const [count] = await engine!.all(`SELECT count(*) AS n FROM read_parquet('${file.path.replaceAll("'", "''")}')`);
+        lateRows.inc({ role, table: file.table }, Number(count?.n ?? 0));
+      }
+      dirty.set(dir, file.hour);
+    }
+  }
+
+  /** The write stage: batches by count and time, written in order, retried until they succeed. */
+  function write(topic: string, partition: number, plog: Logger): OperatorFunction<Item, Completed> {
+    return (items) => items.pipe(
+      bufferTime(config.batchSeconds * 1000, null, config.batchRows),
+      filter((batch) => batch.length > 0),
+      concatMap((batch) => new Observable<Completed>((subscriber) => {
+        let cancelled = false;
+        void (async () => {
+          for (let attempt = 1; !cancelled; attempt += 1) {
+            try {
+              await writeBatch(topic, partition, batch);
+              subscriber.next({ offset: batch[batch.length - 1]!.offset, count: batch.length });
+              subscriber.complete();
+              return;
+            } catch (error) {
+              writeFailures.inc({ role });
+              plog.warn({ err: error, attempt, rows: batch.length }, 'lake: writing part files failed; retrying');
+              await new Promise((r) => setTimeout(r, backoffDelay(attempt, 200, 10_000)));
+            }
+          }
+        })();
+        return () => { cancelled = true; };
+      })),
+    );
+  }
+
+  const pipeline: PartitionPipeline = (records, ctx) => records.pipe(
+    map(itemOf),
+    write(ctx.topic, ctx.partition, ctx.logger),
+  );
+
+  /** Finds hour folders with part files (left by an earlier run) under `<root>/event`. */
+  async function scanDirty(dir = join(root, 'event'), depth = 0): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const path = join(dir, e.name);
+      if (depth < 4) await scanDirty(path, depth + 1);
+      else {
+        const hour = parseHourPath(path);
+        if (hour && (await partsOf(path)).length > 0) dirty.set(path, hour);
+      }
+    }
+  }
+
+  /** Refines every dirty hour that has been over for the refine delay. */
+  async function refineDue(): Promise<void> {
+    for (const [dir, hour] of [...dirty]) {
+      if (stopping) return;
+      if (hourEndMs(hour) + config.refineDelaySeconds * 1000 > now()) continue;
+      try {
+        const result = await refineHour(engine!, dir);
+        if (result.parts > 0) {
+          refinedHours += 1;
+          refineRuns.inc({ role });
+          filesWritten.inc({ role, kind: 'refined' });
+          logger.info({ dir, parts: result.parts, rows: result.rows }, 'lake: hour refined');
+        }
+        // A part written while this hour was refined keeps it dirty.
+        if ((await partsOf(dir)).length === 0) dirty.delete(dir);
+        lastRefineError = undefined;
+      } catch (error) {
+        lastRefineError = (error as Error).message;
+        logger.warn({ err: error, dir }, 'lake: refining an hour failed; it is tried again');
+      }
+    }
+  }
+
+  return {
+    spec,
+    async start() {
+      // What a crash left staged is written again by the replay it causes.
+      await rm(join(root, STAGING), { recursive: true, force: true });
+      // What does not fit in memory spills here rather than failing the write.
+      engine = await openEngine({ memoryLimit: MEMORY_LIMIT, tempDirectory: join(root, STAGING, 'spill') });
+      await scanDirty();
+      source = createKafkaSource({
+        endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
+        group: input.identity, topics: input.topics, pipeline, logger, registry, role,
+        highWater: Math.max(config.maxInFlight, config.batchRows),
+        lowWater: Math.floor(Math.max(config.maxInFlight, config.batchRows) / 2),
+        ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
+      });
+      deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
+      source.start();
+      let busy = false;
+      refineTimer = setInterval(() => {
+        // A refine pass slower than the interval is not queued behind itself.
+        if (busy) return;
+        busy = true;
+        refining = refineDue().finally(() => { busy = false; });
+      }, config.refineEverySeconds * 1000);
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(refineTimer);
+      await source?.stop();
+      await refining;
+      engine?.close();
+    },
+    status(): RoleStatus {
+      const state = source?.state() ?? 'starting';
+      const lastError = source?.lastError();
+      return {
+        kind: spec.kind, name: spec.name, state,
+        healthy: state !== 'failed',
+        ready: state === 'running',
+        ...(state === 'failed' && lastError ? { problem: `${lastError.code}: ${lastError.message}` } : {}),
+        details: {
+          group: input.identity, topics: input.topics, root, hoursWaitingForRefine: dirty.size, refinedHours,
+          ...(lastRefineError !== undefined && { lastRefineError }),
+          partitions: source?.partitions() ?? [], lastError, restarts: source?.restarts() ?? 0,
+        },
+      };
+    },
+  };
+}
+
+const EVENT_ERROR_COLUMNS = eventErrorColumns();
+
+/** The daemon's factory for `DIR/lakes/<name>` roles. */
+export const createLakeRole = (spec: RoleSpec, deps: RoleDeps): Role => createLake(spec, deps);

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEngine } from '../../../src/lake/duckdb.js';
+import { writeBatchFiles } from '../../../src/lake/batch-writer.js';
+import { COLUMNS, capsule, hour19, write } from './helpers.js';
+
+test('a batch becomes one Parquet file per table, revision and hour, typed by its schema; a value that does not fit its type is NULL', async () => {
+  const engine = await openEngine();
+  const root = mkdtempSync(join(tmpdir(), 'el-batch-'));
+  try {
+    const written = await write(engine, root, 'raw-0-1-4', [
+      capsule(1, { userID: 333, action: 'a', tags: ['x', 'y'], blob: { k: [1] } }),
+      capsule(2, { userID: 'three', action: 'b' }),
+      capsule(3, { userID: 5 }, '2017-11-20T20:00:00Z'),
+      capsule(4, { userID: 6 }, '2017-11-20T19:59:59.5Z', 'Other'),
+    ]);
+    assert.deepEqual([...written.rows], [['mobilewikiappedit', 3], ['other', 1]]);
+    assert.deepEqual([...written.rejected], []);
+    assert.deepEqual(written.files.map((f) => `${f.table} ${f.hour.hour}`).sort(), ['mobilewikiappedit 19', 'mobilewikiappedit 20', 'other 19']);
+    assert.deepEqual(readdirSync(hour19(root)), ['part-raw-0-1-4-r1-0.parquet']);
+    // Nothing staged is left behind.
+    assert.deepEqual(readdirSync(join(root, '.staging')), []);
+    const rows = await engine.all(`SELECT uuid, dt, event, userAgent.browser_family AS browser, typeof(event) AS t FROM read_parquet('${hour19(root)}/*.parquet') ORDER BY uuid`);
+    assert.deepEqual(rows[0]!.event, { userID: '333', action: 'a', tags: ['x', 'y'], blob: '{"k":[1]}' });
+    assert.deepEqual(rows[1]!.event, { userID: null, action: 'b', tags: null, blob: null });
+    assert.equal(rows[0]!.dt, '2017-11-20 19:01:00');
+    assert.equal(rows[0]!.browser, 'Firefox');
+    assert.match(String(rows[0]!.t), /^STRUCT\(userID BIGINT, "action" VARCHAR, tags VARCHAR\[\], blob JSON\)$/);
+    const columns = (await engine.all(`DESCRIBE SELECT * FROM read_parquet('${hour19(root)}/*.parquet', hive_partitioning = false)`)).map((c) => c.column_name);
+    assert.ok(!columns.includes('ip') && !columns.includes('year'), columns.join());
+  } finally {
+    engine.close();
+  }
+});
+
+test('records that cannot be rows are counted by code and never written, whatever they hold', async () => {
+  const engine = await openEngine();
+  const root = mkdtempSync(join(tmpdir(), 'el-batch-'));
+  try {
+    const good = JSON.parse(capsule(1, { userID: 1 })) as Record<string, unknown>;
+    const bad = [
+      'not json', '[1,2]', '"text"', JSON.stringify({ ...good, schema: 'a b' }), JSON.stringify({ ...good, revision: 0 }),
+      JSON.stringify({ ...good, uuid: 'x' }), JSON.stringify({ ...good, dt: '2017-11-20T19:00:00+02:00' }), JSON.stringify({ ...good, dt: 'soon' }),
+      JSON.stringify({ ...good, event: [] }), JSON.stringify({ ...good, schema: 'NoSuchSchema' }),
+    ];
+    const written = await writeBatchFiles(engine, root, 'raw-0-0-10', [...bad, JSON.stringify(good)], async (schema) => (schema === 'NoSuchSchema' ? undefined : COLUMNS));
+    assert.deepEqual([...written.rows], [['mobilewikiappedit', 1]]);
+    assert.deepEqual(Object.fromEntries(written.rejected), { EL_SCHEMA_NOT_FOUND: 1, EL_VALIDATION_FAILED: 9 });
+  } finally {
+    engine.close();
+  }
+});
