@@ -43,18 +43,21 @@ const log = (msg: string) => process.stderr.write(`bench lake: ${msg}\n`);
 /** Runs `eventlogging ARGS` until GROUP has committed `rows` offsets of TOPIC; seconds and peak RSS (MB). */
 async function timedCli(args: readonly string[], group: string, topic: string, rows: number): Promise<{ seconds: number; peakRssMb: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin/eventlogging'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...(process.env.EL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bin/eventlogging'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
     const deadline = Date.now() + 600_000;
-    while ((await committedTotal(group, topic)) < rows) {
+    let firstAt = 0;
+    for (let done = 0; done < rows; done = await committedTotal(group, topic)) {
+      if (done > 0 && firstAt === 0) firstAt = performance.now();
       if (child.exitCode !== null) throw new Error(`eventlogging ${args[0]} exited with ${child.exitCode}: ${stderr}`);
       if (Date.now() > deadline) throw new Error(`${group} did not commit ${rows} offsets: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
+    log(`${args[0]}: first offsets committed ${((firstAt - started) / 1000).toFixed(2)} s after the start`);
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
     return { seconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
   } finally {

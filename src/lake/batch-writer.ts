@@ -55,30 +55,33 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
     const newline = Buffer.from('\n');
     // One buffer, one write: an array would be written chunk by chunk, a syscall per record.
     await writeFile(input, Buffer.concat(lines.flatMap((l) => [typeof l === 'string' ? Buffer.from(l) : l, newline])));
-    await engine.all(loadBatchSql(id, input));
-    try {
-      const kinds = await engine.all(`SELECT schema, CAST(revision AS BIGINT) AS revision, count(*) AS n FROM "${id}" GROUP BY ALL ORDER BY ALL`);
-      let loaded = 0;
-      for (const k of kinds) {
-        const schema = String(k.schema);
-        const revision = Number(k.revision);
-        const n = Number(k.n);
-        loaded += n;
-        const columns = await columnsOf(schema, revision);
-        if (columns === undefined) {
-          add(rejected, 'EL_SCHEMA_NOT_FOUND', n);
-          continue;
+    // One connection for the whole batch: its temporary table lives there.
+    await engine.session(async (conn) => {
+      await conn.all(loadBatchSql(id, input));
+      try {
+        const kinds = await conn.all(`SELECT schema, CAST(revision AS BIGINT) AS revision, count(*) AS n FROM "${id}" GROUP BY ALL ORDER BY ALL`);
+        let loaded = 0;
+        for (const k of kinds) {
+          const schema = String(k.schema);
+          const revision = Number(k.revision);
+          const n = Number(k.n);
+          loaded += n;
+          const columns = await columnsOf(schema, revision);
+          if (columns === undefined) {
+            add(rejected, 'EL_SCHEMA_NOT_FOUND', n);
+            continue;
+          }
+          const table = lakeTableOf(schema);
+          // DuckDB makes the partition folders, not their parent.
+          await mkdir(join(stage, 'out'), { recursive: true });
+          await conn.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), `part-${name}-r${revision}`));
+          add(rows, table, n);
         }
-        const table = lakeTableOf(schema);
-        // DuckDB makes the partition folders, not their parent.
-        await mkdir(join(stage, 'out'), { recursive: true });
-        await engine.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), `part-${name}-r${revision}`));
-        add(rows, table, n);
+        if (lines.length > loaded) add(rejected, 'EL_VALIDATION_FAILED', lines.length - loaded);
+      } finally {
+        await conn.all(`DROP TABLE IF EXISTS "${id}"`);
       }
-      if (lines.length > loaded) add(rejected, 'EL_VALIDATION_FAILED', lines.length - loaded);
-    } finally {
-      await engine.all(`DROP TABLE IF EXISTS "${id}"`);
-    }
+    });
     // Each staged file moves to its hour's folder under event/.
     const out = join(stage, 'out');
     for (const entry of await readdir(out, { recursive: true, withFileTypes: true }).catch(() => [])) {

@@ -40,6 +40,9 @@ interface Item {
 /** Statements DuckDB may hold in memory; the rest spills or fails the write, which is retried. */
 const MEMORY_LIMIT = '256MB';
 
+/** Batches written at once (DuckDB's connections): a batch waiting on one no longer waits on the others. */
+const CONNECTIONS = 2;
+
 /** Bytes of records per file written at once: bounds what one statement holds, whatever the events' size. */
 const CHUNK_BYTES = 64 * 2 ** 20;
 
@@ -224,7 +227,7 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
       // What a crash left staged is written again by the replay it causes.
       await rm(join(root, STAGING), { recursive: true, force: true });
       // What does not fit in memory spills here rather than failing the write.
-      engine = await openEngine({ memoryLimit: MEMORY_LIMIT, tempDirectory: join(root, STAGING, 'spill') });
+      engine = await openEngine({ memoryLimit: MEMORY_LIMIT, tempDirectory: join(root, STAGING, 'spill'), connections: CONNECTIONS });
       await scanDirty();
       source = createKafkaSource({
         endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
