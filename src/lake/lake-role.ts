@@ -19,6 +19,7 @@ import type { Completed, KafkaRecord, PartitionPipeline } from '../kafka/kafka-r
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import { metricOnce } from '../observability/metrics.js';
 import { registryFromConfig } from '../schemas/registry-from-config.js';
+import { isTransientSchemaFailure } from '../domain/schema-failure.js';
 import { backoffDelay } from '../supervision/consumer-group.machine.js';
 import { STAGING, writeBatchFiles } from './batch-writer.js';
 import { openEngine, type Engine } from './duckdb.js';
@@ -93,14 +94,21 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
   let lastRefineError: string | undefined;
 
   const columnsByKey = new Map<string, Promise<readonly LakeColumn[] | undefined>>();
-  /** The columns of a schema revision's table (cached; a schema that cannot be had is asked again after a minute). */
+  /**
+   * The columns of a schema revision's table (cached). A schema missing from the repository
+   * refuses its records (asked again after a minute); a repository that does not answer fails the
+   * write, which is retried, so the partition waits instead of dropping records.
+   */
   function columnsOf(schema: string, revision: number): Promise<readonly LakeColumn[] | undefined> {
     if (schema === 'EventError') return Promise.resolve(EVENT_ERROR_COLUMNS);
     const key = `${schema}\u0000${revision}`;
     let columns = columnsByKey.get(key);
     if (columns === undefined) {
       columns = schemas.get(schema, revision).then((compiled) => capsuleColumns(eventTypeOf(compiled.eventSchema)), (error: unknown) => {
+        columnsByKey.delete(key);
+        if (isTransientSchemaFailure(error)) throw error;
         logger.warn({ err: error, schema, revision }, 'lake: no schema for these records; not written');
+        columnsByKey.set(key, Promise.resolve(undefined));
         setTimeout(() => columnsByKey.delete(key), 60_000).unref();
         return undefined;
       });

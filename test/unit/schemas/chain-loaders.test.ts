@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { chainLoaders } from '../../../src/schemas/chain-loaders.js';
 import { ElError, isElError } from '../../../src/domain/errors.js';
 import type { SchemaLoader } from '../../../src/domain/schema-registry.js';
+import { isTransientSchemaFailure } from '../../../src/domain/schema-failure.js';
 
 const missing: SchemaLoader = async (name) => { throw new ElError('EL_SCHEMA_NOT_FOUND', `no ${name} here`); };
 const found = (doc: unknown): SchemaLoader => async () => doc;
@@ -22,4 +23,12 @@ test('not found everywhere → EL_SCHEMA_NOT_FOUND listing each miss', async () 
 test('other failures stop the chain instead of being masked', async () => {
   const broken: SchemaLoader = async () => { throw new ElError('EL_SCHEMA_INVALID', 'broken'); };
   await assert.rejects(chainLoaders(broken, found({}))('Edit', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_INVALID');
+});
+
+test('a source that did not answer stays visible in the combined miss, so "missing" and "not reachable now" differ', async () => {
+  const down: SchemaLoader = async () => { throw new ElError('EL_SCHEMA_NOT_FOUND', 'fetch failed', { cause: new Error('ECONNREFUSED') }); };
+  const failing: SchemaLoader = async () => { throw new ElError('EL_SCHEMA_NOT_FOUND', 'HTTP 503', { details: { status: 503 } }); };
+  await assert.rejects(chainLoaders(missing, down)('Edit', 1), (e: unknown) => isElError(e) && isTransientSchemaFailure(e) && e.message === 'no Edit here; fetch failed');
+  await assert.rejects(chainLoaders(missing, failing)('Edit', 1), (e: unknown) => isElError(e) && isTransientSchemaFailure(e) && e.details?.status === 503);
+  await assert.rejects(chainLoaders(missing, missing)('Edit', 1), (e: unknown) => isElError(e) && !isTransientSchemaFailure(e));
 });
