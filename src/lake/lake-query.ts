@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import { quoteIdent, quoteLiteral } from '../domain/lake-columns.js';
 import type { LakeDatabase } from '../domain/lake-layout.js';
 import type { Engine } from './duckdb.js';
+import { hourDirs } from './hour-dirs.js';
 
 const DATABASES: readonly LakeDatabase[] = ['event', 'event_sanitized'];
 
-/** Whether a folder holds a Parquet file at the depth of an hour (`year=/month=/day=/hour=`). */
-async function hasHourFiles(dir: string, depth = 0): Promise<boolean> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  if (depth === 4) return entries.some((e) => e.isFile() && e.name.endsWith('.parquet'));
-  for (const e of entries) if (e.isDirectory() && (await hasHourFiles(join(dir, e.name), depth + 1))) return true;
+/** Whether a table has a Parquet file in any of its hours. */
+async function hasHourFiles(root: string, database: LakeDatabase, table: string): Promise<boolean> {
+  for (const { dir } of await hourDirs(root, database, table)) {
+    if ((await readdir(dir)).some((n) => n.endsWith('.parquet'))) return true;
+  }
   return false;
 }
 
@@ -29,7 +30,7 @@ export async function attachLake(engine: Engine, root: string): Promise<string[]
     for (const e of entries) {
       if (!e.isDirectory() || !/^[a-z0-9_]+$/.test(e.name)) continue;
       const dir = join(root, database, e.name);
-      if (!(await hasHourFiles(dir))) continue;
+      if (!(await hasHourFiles(root, database, e.name))) continue;
       await engine.all(
         `CREATE OR REPLACE VIEW ${database}.${quoteIdent(e.name)} AS SELECT * FROM read_parquet(${quoteLiteral(join(dir, '*/*/*/*/*.parquet'))}, `
         + 'hive_partitioning = true, union_by_name = true)',

@@ -7,9 +7,10 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Allowlist } from '../domain/retention.js';
 import { quoteLiteral } from '../domain/lake-columns.js';
-import { REFINED_FILE, hourDir, parseHourPath, tempName, type LakeHour } from '../domain/lake-layout.js';
+import { REFINED_FILE, hourDir, tempName } from '../domain/lake-layout.js';
 import { isExpired, lakeAllowedColumns, sanitizedSelect, type LakeField } from '../domain/lake-retention.js';
 import type { Engine } from './duckdb.js';
+import { hourDirs } from './hour-dirs.js';
 
 /** What retention does (or would do) to one hour of one table. */
 export interface HourRetention {
@@ -63,30 +64,11 @@ function merge(a: readonly LakeField[], b: readonly LakeField[]): LakeField[] {
   return out;
 }
 
-/** Expired hour folders of every table under `<root>/event`. */
-async function expiredHours(root: string, nowMs: number, days: number): Promise<Array<{ table: string; hour: LakeHour; dir: string }>> {
-  const out: Array<{ table: string; hour: LakeHour; dir: string }> = [];
-  const walk = async (dir: string, depth: number, table: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (!e.isDirectory()) continue;
-      const path = join(dir, e.name);
-      if (depth < 3) await walk(path, depth + 1, table);
-      else {
-        const hour = parseHourPath(path);
-        if (hour && isExpired(hour, nowMs, days)) out.push({ table, hour, dir: path });
-      }
-    }
-  };
-  for (const e of await readdir(join(root, 'event'), { withFileTypes: true }).catch(() => [])) {
-    if (e.isDirectory()) await walk(join(root, 'event', e.name), 0, e.name);
-  }
-  return out.sort((a, b) => a.dir.localeCompare(b.dir));
-}
-
 /** Runs retention over the lake; one report per expired hour. */
 export async function runLakeRetention(o: LakeRetentionOptions): Promise<HourRetention[]> {
   const reports: HourRetention[] = [];
-  for (const { table, hour, dir } of await expiredHours(o.root, o.nowMs, o.days)) {
+  const expired = (await hourDirs(o.root, 'event')).filter((h) => isExpired(h.hour, o.nowMs, o.days));
+  for (const { table, hour, dir } of expired) {
     const files = (await readdir(dir)).filter((n) => n.endsWith('.parquet'));
     const allowed = lakeAllowedColumns(table, o.allowlist);
     const report: HourRetention = { table, hour: hourDir('event', table, hour), action: allowed ? 'sanitize' : 'delete', files: files.length };

@@ -12,8 +12,8 @@ import { Counter } from 'prom-client';
 import { Observable, bufferTime, concatMap, filter, map, type OperatorFunction } from 'rxjs';
 import type { Logger } from 'pino';
 import type { LakeConfig, RoleSpec } from '../domain/role-config.js';
-import { capsuleColumns, eventErrorColumns, eventTypeOf, type LakeColumn } from '../domain/lake-columns.js';
-import { REFINED_FILE, hourEndMs, parseHourPath, type LakeHour } from '../domain/lake-layout.js';
+import { capsuleColumns, eventErrorColumns, eventTypeOf, quoteLiteral, type LakeColumn } from '../domain/lake-columns.js';
+import { REFINED_FILE, hourEndMs, type LakeHour } from '../domain/lake-layout.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
 import type { Completed, KafkaRecord, PartitionPipeline } from '../kafka/kafka-record.js';
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
@@ -23,6 +23,7 @@ import { isTransientSchemaFailure } from '../domain/schema-failure.js';
 import { backoffDelay } from '../supervision/consumer-group.machine.js';
 import { STAGING, writeBatchFiles } from './batch-writer.js';
 import { openEngine, type Engine } from './duckdb.js';
+import { hourDirs } from './hour-dirs.js';
 import { partsOf, refineHour } from './refine.js';
 
 /** Test seams; production uses the defaults. */
@@ -154,7 +155,7 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
       bytesWritten.inc({ role }, file.bytes);
       const dir = join(file.path, '..');
       if ((await readdir(dir)).includes(REFINED_FILE)) {
-        const [count] = await engine!.all(`SELECT count(*) AS n FROM read_parquet('${file.path.replaceAll("'", "''")}')`);
+        const [count] = await engine!.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file.path)})`);
         lateRows.inc({ role, table: file.table }, Number(count?.n ?? 0));
       }
       dirty.set(dir, file.hour);
@@ -193,17 +194,8 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
   );
 
   /** Finds hour folders with part files (left by an earlier run) under `<root>/event`. */
-  async function scanDirty(dir = join(root, 'event'), depth = 0): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const path = join(dir, e.name);
-      if (depth < 4) await scanDirty(path, depth + 1);
-      else {
-        const hour = parseHourPath(path);
-        if (hour && (await partsOf(path)).length > 0) dirty.set(path, hour);
-      }
-    }
+  async function scanDirty(): Promise<void> {
+    for (const { dir, hour } of await hourDirs(root, 'event')) if ((await partsOf(dir)).length > 0) dirty.set(dir, hour);
   }
 
   /** Refines every dirty hour that has been over for the refine delay. */
