@@ -18,14 +18,19 @@ const READ_COLUMNS: Readonly<Record<string, string>> = {
   seqId: 'VARCHAR', topic: 'VARCHAR', userAgent: 'JSON', event: 'JSON',
 };
 
-/** Loads a batch's JSON lines into `table`, keeping only rows whose identity is well-formed. */
+/**
+ * Loads a batch's JSON lines into `table`, keeping only rows whose identity is well-formed, and
+ * answers with the rows kept per schema and revision (one round trip: each costs the batch a
+ * turn of the event loop, which is busy reading Kafka).
+ */
 export function loadBatchSql(table: string, file: string): string {
   const columns = `{${Object.entries(READ_COLUMNS).map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
   return `CREATE TEMP TABLE ${quoteIdent(table)} AS SELECT *, CAST(dt AS TIMESTAMP) AS el_ts FROM (`
     + `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', ignore_errors = true, columns = ${columns}) `
     + `WHERE regexp_full_match(schema, ${quoteLiteral(SCHEMA_NAME)}) AND TRY_CAST(revision AS BIGINT) >= 1 `
     + `AND regexp_full_match(uuid, ${quoteLiteral(UUID)}) AND regexp_full_match(dt, ${quoteLiteral(CANONICAL_DT)}) `
-    + `AND TRY_CAST(dt AS TIMESTAMP) IS NOT NULL AND json_type(event) = 'OBJECT')`;
+    + `AND TRY_CAST(dt AS TIMESTAMP) IS NOT NULL AND json_type(event) = 'OBJECT'); `
+    + `SELECT schema, CAST(revision AS BIGINT) AS revision, count(*) AS n FROM ${quoteIdent(table)} GROUP BY ALL ORDER BY ALL`;
 }
 
 /** The typed SELECT list of a table's columns from a loaded batch. */
@@ -40,11 +45,11 @@ export function typedSelect(columns: readonly LakeColumn[]): string {
 
 /**
  * Writes one schema revision's rows of a loaded batch as Parquet files, one per hour, under
- * `dir/year=Y/month=M/day=D/hour=H/<name>-<i>.parquet`.
+ * `dir/year=Y/month=M/day=D/hour=H/<name>-<i>.parquet`; answers with the files' paths (`Files`).
  */
 export function copyPartitionedSql(table: string, columns: readonly LakeColumn[], schema: string, revision: number, dir: string, name: string): string {
   return `COPY (SELECT ${typedSelect(columns)}, year(el_ts) AS year, month(el_ts) AS month, day(el_ts) AS day, hour(el_ts) AS hour `
     + `FROM ${quoteIdent(table)} WHERE schema = ${quoteLiteral(schema)} AND TRY_CAST(revision AS BIGINT) = ${revision}) `
     + `TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month, day, hour), `
-    + `FILENAME_PATTERN ${quoteLiteral(`${name}-{i}`)}, OVERWRITE_OR_IGNORE true)`;
+    + `FILENAME_PATTERN ${quoteLiteral(`${name}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_FILES true)`;
 }

