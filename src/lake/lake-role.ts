@@ -20,7 +20,7 @@ import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import { metricOnce } from '../observability/metrics.js';
 import { registryFromConfig } from '../schemas/registry-from-config.js';
 import { isTransientSchemaFailure } from '../domain/schema-failure.js';
-import { backoffDelay } from '../supervision/consumer-group.machine.js';
+import { backoffDelay } from '../supervision/backoff.js';
 import { STAGING, writeBatchFiles } from './batch-writer.js';
 import { openEngine, type Engine } from './duckdb.js';
 import { hourDirs } from './hour-dirs.js';

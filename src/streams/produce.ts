@@ -2,7 +2,7 @@ import { Observable, bufferTime, filter, map, mergeMap, type OperatorFunction } 
 import type { Logger } from 'pino';
 import type { Completed } from '../kafka/kafka-record.js';
 import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
-import { backoffDelay } from '../supervision/consumer-group.machine.js';
+import { backoffDelay } from '../supervision/backoff.js';
 
 /** A processed record: what it turned into, and where it came from. */
 export interface Routed {

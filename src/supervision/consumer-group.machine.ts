@@ -1,5 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { ElError } from '../domain/errors.js';
+import { backoffDelay } from './backoff.js';
 
 /** Backoff and watchdog settings of a consumer group supervisor. */
 export interface ConsumerGroupInput {
@@ -27,10 +28,6 @@ export type ConsumerGroupEvent =
   | { type: 'group.crashed'; error: ElError }
   | { type: 'source.stop' };
 
-/** Capped exponential backoff for the nth consecutive failure (n ≥ 1). */
-export function backoffDelay(n: number, initialMs: number, maxMs: number): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.max(0, Math.min(n - 1, 20)));
-}
 
 /**
  * Supervises one consumer group member. This machine owns restarts (with capped backoff), treats leader loss as an explicit state with

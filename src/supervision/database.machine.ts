@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import { backoffDelay } from './consumer-group.machine.js';
+import { backoffDelay } from './backoff.js';
 
 /** Backoff settings of the database supervisor. */
 export interface DatabaseInput {

@@ -5,7 +5,7 @@ import { appendCommit, commitLag } from '../domain/burrow/lag-window.js';
 import { evaluateGroup, type GroupPartitionInput, type GroupPartitionVerdict, type GroupVerdict } from '../domain/burrow/evaluate-group.js';
 import { STATUS_SEVERITY, type Commit } from '../domain/burrow/partition-status.js';
 import type { KafkaClientOptions } from '../domain/kafka-options.js';
-import type { KafkaSource } from '../kafka/kafka-source.js';
+import type { KafkaSource } from '../kafka/kafka-source-api.js';
 import { metricOnce } from '../observability/metrics.js';
 
 /** One successful offset commit, as `KafkaSource.onCommit` reports it (`highWatermark` optional for polled groups). */

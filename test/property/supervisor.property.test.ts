@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createActor, fromPromise, SimulatedClock, type SnapshotFrom } from 'xstate';
-import { backoffDelay, consumerGroupMachine, type ConsumerGroupEvent } from '../../src/supervision/consumer-group.machine.js';
+import { consumerGroupMachine, type ConsumerGroupEvent } from '../../src/supervision/consumer-group.machine.js';
+import { backoffDelay } from '../../src/supervision/backoff.js';
 import { ElError } from '../../src/domain/errors.js';
 
 const input = { group: 'g', backoffInitialMs: 100, backoffMaxMs: 2000, leaderLostTimeoutMs: 5000, rebalanceTimeoutMs: 30_000 };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -5,7 +6,7 @@ import { Registry } from 'prom-client';
 import { parseConsumerArgs } from '../../../src/config/parse-role-args.js';
 import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
 import { tableName } from '../../../src/domain/table-mapping.js';
-import { freshTopic, produceLines, resetGroupToEarliest, uniqueName, BROKERS, consumeAll } from '../../helpers/kafka.js';
+import { freshTopic, produceLines, resetGroupToEarliest, uniqueName, BROKERS, consumeAll, testKafka } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';
 import { until } from '../../helpers/wait.js';
 import { freshSchemaDir, testCapsules } from '../../helpers/capsules.js';
@@ -176,3 +177,51 @@ test('dt is an indexed DATETIME the runbook\'s hourly count groups by; a table o
     await conn.end();
   }
 });
+
+test('a standalone consumer restarts a partition whose pipeline failed, with backoff, and loses nothing', async () => {
+  // The EventError topic takes no message over 1,000 bytes: the poison row's EventError is refused
+  // by the broker, so the batch's completion never comes and the partition's pipeline fails. No
+  // daemon and no stall watchdog here: only the source's own restart supervisor can bring it back.
+  const topic = await freshTopic('el-valid-restart', 1);
+  const errorTopic = uniqueName('el-errors-restart');
+  const admin = testKafka().admin();
+  await admin.connect();
+  const conn = await openDb();
+  const { dir, schema } = freshSchemaDir();
+  const table = tableName(schema, 1);
+  const capsules = testCapsules(300, 'restart', schema);
+  // Random, so that it stays over the limit once the producer has compressed it.
+  (capsules[150]!.event as { value: string }).value = randomBytes(2250).toString('base64');
+  const registry = new Registry();
+  let role: ReturnType<typeof consumer> | undefined;
+  try {
+    await admin.createTopics({ topics: [{ topic: errorTopic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1000' }] }] });
+    await produceLines(topic, capsules.map((c) => JSON.stringify(c)), 0);
+    role = consumer(topic, group(), errorTopic, registry, dir, 'batch_size=1000&batch_time=0.5');
+    await role.start();
+    await until(async () => (await metric(registry, 'eventlogging_partition_pipeline_restarts_total')) >= 2, 60_000, 'two restarts of the failed partition');
+    const partitions = () => role!.status().details!.partitions as Array<{ committedOffset: number; state: string }>;
+    assert.ok(partitions().every((p) => p.committedOffset < 300), 'nothing past the poison row is committed while its EventError cannot be written');
+
+    // The operator's fix: the topic is made again without the limit.
+    await admin.deleteTopics({ topics: [errorTopic] });
+    await until(async () => !(await admin.listTopics()).includes(errorTopic), 30_000, 'error topic deleted');
+    await admin.createTopics({ topics: [{ topic: errorTopic, numPartitions: 1 }] });
+
+    const errors = await consumeAll(errorTopic, 1, 90_000);
+    await until(() => partitions().some((p) => p.committedOffset === 300 && p.state === 'flowing'), 60_000, 'all 300 offsets committed');
+    const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``);
+    assert.equal((rows as Array<{ n: number }>)[0]!.n, 299);
+    assert.equal(JSON.parse(JSON.parse(errors[0]!).event.rawEvent).uuid, capsules[150]!.uuid);
+  } finally {
+    await role?.stop();
+    await admin.deleteTopics({ topics: [errorTopic] }).catch(() => undefined);
+    await admin.disconnect();
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await conn.end();
+  }
+});
+
+function group(): string {
+  return uniqueName('el-mysql-restart');
+}

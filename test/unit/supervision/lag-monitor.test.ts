@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createLagMonitor, type CommittedOffset, type LagMonitorOptions, type WatchedSource } from '../../../src/supervision/lag-monitor.js';
-import type { PartitionStatus } from '../../../src/kafka/kafka-source.js';
+import type { PartitionStatus } from '../../../src/actors/partition-status.js';
 
 const T0 = 1_700_000_000_000;
 
