@@ -7,7 +7,7 @@ import { createRegistry } from '../../observability/metrics.js';
 import { parseHostPort } from '../../http/admin.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { roleFactories } from '../../daemon/role-factories.js';
-import { createKafkaLagMonitor } from '../../supervision/lag-monitor.js';
+import { createKafkaLagMonitor } from '../../supervision/kafka-lag-monitor.js';
 import { createKafka } from '../../kafka/kafka-client.js';
 
 const help = `usage: eventlogging run --config-dir DIR [--admin HOST:PORT]

@@ -270,7 +270,7 @@ test('start polls and evaluates on timers; stop clears them and closes the I/O',
 });
 
 test('createKafkaLagMonitor builds its admin client from the first role that reports brokers', async () => {
-  const { createKafkaLagMonitor } = await import('../../../src/supervision/lag-monitor.js');
+  const { createKafkaLagMonitor } = await import('../../../src/supervision/kafka-lag-monitor.js');
   const made: string[][] = [];
   let disconnected = 0;
   const fakeKafka = (brokers: readonly string[]) => {
