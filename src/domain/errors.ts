@@ -69,11 +69,6 @@ export class ElError extends Error {
   }
 }
 
-/** Flags of a code, for guards that only hold the code. */
-export function flagsOf(code: ErrorCode): FailureFlags {
-  return ERROR_CODES[code];
-}
-
 /** True when `value` is an {@link ElError}. */
 export function isElError(value: unknown): value is ElError {
   return value instanceof ElError;

@@ -76,7 +76,7 @@ export async function assertTopicExists(kafka: KafkaJS.Kafka, topic: string): Pr
 }
 
 /** Describes the consumer group (state and member count); a group the coordinator does not know is `Dead`. */
-export async function describeGroup(kafka: KafkaJS.Kafka, group: string): Promise<GroupState> {
+async function describeGroup(kafka: KafkaJS.Kafka, group: string): Promise<GroupState> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -91,7 +91,7 @@ export async function describeGroup(kafka: KafkaJS.Kafka, group: string): Promis
 }
 
 /** Committed offsets and log edges of every partition of `topic` for `group`. */
-export async function fetchPartitionOffsets(kafka: KafkaJS.Kafka, group: string, topic: string): Promise<PartitionOffsets[]> {
+async function fetchPartitionOffsets(kafka: KafkaJS.Kafka, group: string, topic: string): Promise<PartitionOffsets[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -109,7 +109,7 @@ export async function fetchPartitionOffsets(kafka: KafkaJS.Kafka, group: string,
 }
 
 /** The broker's first offset at or after `timestampMs`, per partition (the log end where there is none). */
-export async function offsetsForTimestamp(kafka: KafkaJS.Kafka, topic: string, timestampMs: number): Promise<Map<number, number>> {
+async function offsetsForTimestamp(kafka: KafkaJS.Kafka, topic: string, timestampMs: number): Promise<Map<number, number>> {
   const admin = kafka.admin();
   await admin.connect();
   try {

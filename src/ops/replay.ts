@@ -63,7 +63,7 @@ function replayFailure(error: EventErrorInput, source: MessageSource | undefined
  * `replay` error whose rawEvent is a capsule) is re-validated as a capsule; any other is parsed
  * as a raw line with the replay's FORMAT.
  */
-export async function replayEventError(core: ReplayCore, line: string): Promise<ReplayOutcome> {
+async function replayEventError(core: ReplayCore, line: string): Promise<ReplayOutcome> {
   let data: unknown;
   try {
     data = JSON.parse(line);

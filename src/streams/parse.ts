@@ -3,7 +3,6 @@
  * not parse, decode or encapsulate becomes a `failed` item carrying the ready input of
  * `makeEventError`, and the stream goes on.
  */
-import { map, type OperatorFunction } from 'rxjs';
 import { encapsulate, type EventCapsule } from '../domain/capsule.js';
 import type { EventErrorInput, MessageSource } from '../domain/event-error.js';
 import type { LineParser } from '../domain/format-string.js';
@@ -35,12 +34,6 @@ export interface FailedItem {
 
 /** What the parse stage emits for each message, in order, one for one. */
 export type ParsedOrFailed = ParsedItem | FailedItem;
-
-/** Dependencies of {@link parse}. */
-export interface ParseDeps {
-  /** The compiled processor FORMAT (`compileFormat(format, { userAgent })`), compiled once. */
-  readonly parseLine: LineParser;
-}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lossyUtf8 = new TextDecoder('utf-8');
@@ -107,9 +100,4 @@ function optional<T extends Record<string, unknown>>(values: T): Partial<T> {
   const out: Partial<T> = {};
   for (const key of Object.keys(values) as (keyof T)[]) if (values[key] !== undefined) out[key] = values[key];
   return out;
-}
-
-/** The parse stage: `RawMessage` → `ParsedOrFailed`, one for one, never erroring. */
-export function parse(deps: ParseDeps): OperatorFunction<RawMessage, ParsedOrFailed> {
-  return map((message) => parseMessage(deps.parseLine, message));
 }

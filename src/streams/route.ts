@@ -6,11 +6,9 @@
  * routing never throws, and a record that routes nowhere still yields a (message-less) mark so its
  * offset completes.
  */
-import { map, type OperatorFunction } from 'rxjs';
 import type { EventCapsule } from '../domain/capsule.js';
 import { makeEventError, EVENT_ERROR_SCHEMA, type EventErrorContext, type EventErrorInput, type MessageSource } from '../domain/event-error.js';
 import type { OutMessage } from '../kafka/kafka-producer.js';
-import type { Routed } from './produce.js';
 
 /** One output of the processor, as the router sees it. */
 export interface RouteOutput {
@@ -140,12 +138,4 @@ function routeUnguarded(deps: RouteDeps, item: Checked): RoutedMessage[] {
   const topic = fillTopic(target.topic, EVENT_ERROR_SCHEMA, error.revision);
   const value = JSON.stringify(error);
   return [keyed ? { output: target.index, topic, value, key: error.uuid } : { output: target.index, topic, value }];
-}
-
-/**
- * The route stage: each checked record (with the offset it was read at) becomes one {@link Routed}
- * record, in order, one for one, so `produce` can mark its offset durable after the acks.
- */
-export function route(deps: RouteDeps): OperatorFunction<Checked & { readonly offset: number }, Routed> {
-  return map((item) => ({ offset: item.offset, messages: routeChecked(deps, item) }));
 }
