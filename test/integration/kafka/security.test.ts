@@ -179,6 +179,13 @@ test('SASL_PLAINTEXT with PLAIN (password from an environment variable): intake 
 });
 
 /**
+ * Logins the broker may count for one refused role: librdkafka reconnects (100 ms, doubling)
+ * until the refusal reaches the role and until its handle is gone. 4 on an idle machine; a
+ * loaded full run counted 6. What matters is that it stops: see `refused`.
+ */
+const MAX_REFUSED_LOGINS = 8;
+
+/**
  * Starts `role` and waits until it shows failed; returns the seconds it took and its problem, and
  * checks the refusal is counted and not retried: the broker's count of failed SASL logins stays
  * put for 5 s after the failure.
@@ -225,7 +232,7 @@ test('a wrong SCRAM password: the consumer role fails within 10 s, naming broker
   const r = await refused(consumer, registry, () => countFailedAuthentications(kafka.logFile));
   assert.match(r.problem, new RegExp(`EL_KAFKA_AUTH.*${kafka.saslSsl.replace(/\./g, '\\.')}.*SCRAM-SHA-512.*authentication failed: check sasl.username`));
   assert.ok(!r.problem.includes(wrong), 'the password is not in the message');
-  assert.ok(r.attempts >= 1 && r.attempts <= 5, `failed logins counted by the broker: ${r.attempts}`);
+  assert.ok(r.attempts >= 1 && r.attempts <= MAX_REFUSED_LOGINS, `failed logins counted by the broker: ${r.attempts}`);
   console.log(`wrong password: failed after ${r.seconds.toFixed(1)} s, ${r.attempts} login attempts`);
 });
 
@@ -243,7 +250,7 @@ test('a wrong PLAIN password: the processor role (producer first) fails within 1
     const r = await refused(processor, registry, () => countFailedAuthentications(kafka.logFile));
     assert.match(r.problem, /PLAIN/);
     assert.match(r.problem, /authentication/i);
-    assert.ok(r.attempts >= 1 && r.attempts <= 5, `failed logins counted by the broker: ${r.attempts}`);
+    assert.ok(r.attempts >= 1 && r.attempts <= MAX_REFUSED_LOGINS, `failed logins counted by the broker: ${r.attempts}`);
     console.log(`wrong password (processor): failed after ${r.seconds.toFixed(1)} s, ${r.attempts} login attempts`);
   } finally {
     delete process.env.EL_TEST_WRONG_PASSWORD;
