@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { createActor, fromPromise, waitFor } from 'xstate';
 import type { IntakeConfig, RoleSpec } from '../domain/role-config.js';
 import { ElError } from '../domain/errors.js';
 import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../daemon/role.js';
@@ -11,6 +12,8 @@ import { openIntakeOutput, type IntakeOutput } from './raw-output.js';
 import { authFailures } from '../kafka/kafka-client.js';
 import { createSeqAllocator } from './seq-allocator.js';
 import { serverSideEventsFromConfig } from './server-side-events.js';
+import { roleLifecycleMachine } from '../actors/role-lifecycle.machine.js';
+import { lifecycleStateName, watchLifecycle } from '../actors/role-lifecycle.js';
 
 /** Tuning and test seams of an intake; the defaults are what production uses. */
 export interface IntakeOptions {
@@ -79,59 +82,53 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
   metrics.backlogFrom(() => batcher.backlog());
   const events: ServerSideEvents | undefined = options.events ?? serverSideEventsFromConfig(config, output, logger.child({ component: 'intake-events' }));
 
-  let state: 'created' | 'connecting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'created';
   let app: FastifyInstance | undefined;
   let boundAddress: string | undefined;
-  let stopRequested = false;
-  let wakeConnect: (() => void) | undefined;
-  let problem: string | undefined;
+  /** seqId state that could not be read: the role cannot start. */
+  let broken = false;
 
-  async function connectLoop(): Promise<void> {
-    let delay = 200;
-    while (!stopRequested) {
-      try {
+  const lifecycle = createActor(roleLifecycleMachine.provide({
+    actors: {
+      connect: fromPromise(async ({ signal }) => {
         await output.connect();
-        // stop() may have closed the output while this connect was pending.
-        if (stopRequested) {
+        // The role may have stopped while this connect was pending; its close skips a connect
+        // it did not wait for, so this one closes what it opened.
+        if (signal.aborted) {
           await output.close().catch(() => {});
           return;
         }
-        state = 'running';
         logger.info({ output: config.output.kind }, 'intake output connected');
-        return;
-      } catch (error) {
-        // Refused credentials: the role shows failed and beacons are answered 503; retrying
-        // with the same credentials only locks accounts.
-        if (error instanceof ElError && error.code === 'EL_KAFKA_AUTH') {
-          state = 'failed';
-          problem = `${error.code}: ${error.message}`;
-          authFailures(deps.registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' });
-          logger.error({ err: error }, 'intake output refused by Kafka; not retrying');
-          return;
+      }),
+      close: fromPromise(async () => {
+        // Order matters: no new beacons once we drain, and nothing left queued when we disconnect.
+        await app?.close();
+        // A connect still retrying is not waited for: lines are only accepted while connected,
+        // so without a connection there is nothing to drain.
+        const left = await batcher.drain(options.drainTimeoutMs ?? 10_000);
+        if (left > 0) {
+          metrics.beaconDropped('shutdown', left);
+          logger.error({ dropped: left }, 'intake stopped with raw lines not produced');
         }
-        logger.warn({ err: error, retryInMs: delay }, 'intake output not reachable; retrying');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wakeConnect = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        delay = Math.min(delay * 2, 5000);
-      }
-    }
-  }
+        await output.close();
+      }),
+    },
+  }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
+  const lifecycleView = watchLifecycle(lifecycle, {
+    logger, what: 'intake output', onFatal: deps.onFatal,
+    onAuthFailure: () => authFailures(deps.registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' }),
+  });
+  lifecycle.start();
+  const state = () => (broken ? 'failed' : lifecycleStateName(lifecycle.getSnapshot().value));
 
   const role: IntakeRole = {
     spec,
     address: () => boundAddress,
     async start() {
-      if (state !== 'created') return;
-      state = 'connecting';
+      if (state() !== 'created') return;
       try {
         await seq.start();
       } catch (error) {
-        state = 'failed';
+        broken = true;
         throw error instanceof ElError ? error : new ElError('EL_CONFIG_INVALID', `seqId state ${seqStatePath}: ${(error as Error).message}`, { cause: error });
       }
       app = buildIntakeApp({
@@ -144,39 +141,25 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
         ...(events && { events }),
         logger,
       });
-      void connectLoop();
+      lifecycle.send({ type: 'role.start' });
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
       boundAddress = address && typeof address === 'object' ? `${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : undefined;
       logger.info({ address: boundAddress, recvFrom: config.recvFrom, seqStatePath, firstSeqId: seq.status().next }, 'intake listening');
     },
     async stop() {
-      if (state === 'stopped' || state === 'stopping') return;
-      state = 'stopping';
-      stopRequested = true;
-      wakeConnect?.();
-      // Order matters: no new beacons once we drain, and nothing left queued when we disconnect.
-      await app?.close();
-      // A connect still retrying is not waited for: lines are only accepted while connected,
-      // so without a connection there is nothing to drain.
-      const left = await batcher.drain(options.drainTimeoutMs ?? 10_000);
-      if (left > 0) {
-        metrics.beaconDropped('shutdown', left);
-        logger.error({ dropped: left }, 'intake stopped with raw lines not produced');
-      }
-      try {
-        await output.close();
-      } finally {
-        state = 'stopped';
-      }
+      lifecycle.send({ type: 'role.stop' });
+      await waitFor(lifecycle, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
     },
     status(): RoleStatus {
-      const ready = state === 'running' && output.connected() && batcher.healthy();
+      const now = state();
+      const problem = lifecycleView.problem();
+      const ready = now === 'running' && output.connected() && batcher.healthy();
       return {
         kind: spec.kind,
         name: spec.name,
-        state: state === 'running' && !batcher.healthy() ? 'degraded' : state,
-        healthy: state !== 'failed',
+        state: now === 'running' && !batcher.healthy() ? 'degraded' : now,
+        healthy: now !== 'failed',
         ready,
         ...(problem && { problem }),
         details: { address: boundAddress, recvFrom: config.recvFrom, backlog: batcher.backlog(), seq: seq.status(), serverSideEvents: events !== undefined },

@@ -1,8 +1,8 @@
+import { createActor, fromPromise, waitFor } from 'xstate';
 import type { ProcessorConfig, RoleSpec } from '../domain/role-config.js';
 import { ElError } from '../domain/errors.js';
 import type { KafkaReaderUri } from '../domain/uri.js';
 import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../daemon/role.js';
-import { authFailures } from '../kafka/kafka-client.js';
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import type { KafkaSink } from '../kafka/kafka-producer.js';
 import { createProcessorCore, type ProcessorCore, type ProcessorCoreOptions } from './processor-core.js';
@@ -11,6 +11,9 @@ import { createRecentErrors } from '../domain/recent-errors.js';
 import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
 import { createCheckThreads, type CheckThreads } from './check-thread-pool.js';
+import { roleLifecycleMachine } from '../actors/role-lifecycle.machine.js';
+import { lifecycleStateName, watchLifecycle } from '../actors/role-lifecycle.js';
+import { authFailures } from '../kafka/kafka-client.js';
 
 /** Tuning and test seams of a processor role; the defaults are what production uses. */
 export interface ProcessorRoleOptions extends ProcessorCoreOptions {
@@ -55,113 +58,90 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
   const recentErrors = createRecentErrors();
   const clientId = `eventlogging-processor-${spec.name}`;
 
-  let state: 'created' | 'connecting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'created';
   let sink: KafkaSink | undefined;
   let source: KafkaSource | undefined;
   let checkThreads: CheckThreads | undefined;
   const seamed = options.loader !== undefined || options.userAgent !== undefined || options.clock !== undefined;
   const threadCount = seamed ? 0 : options.checkThreads ?? config.checkThreads;
-  let stopRequested = false;
-  let wake: (() => void) | undefined;
-  let connecting: Promise<void> | undefined;
-  /** Why the outputs could not be opened for good (refused credentials). */
-  let problem: string | undefined;
+  /** The connect under way, if any: closing waits for it. */
+  let opening: Promise<void> | undefined;
 
-  async function connectLoop(): Promise<void> {
-    let delay = 200;
-    while (!stopRequested) {
-      try {
-        const opened = await openProcessorOutputs(core.plan, {
-          logger: logger.child({ component: 'processor-producer' }),
-          clientId,
-          stdout: options.stdout ?? process.stdout,
-          ...(options.connectKafka && { connectKafka: options.connectKafka }),
-          onProducerRetry: (requests) => metrics.producerRetried(requests),
-        });
-        if (stopRequested) {
-          await opened.close();
-          return;
-        }
-        sink = opened;
-        // Started once: a retry of this loop keeps the threads it already has.
-        if (threadCount > 0) {
-          checkThreads ??= createCheckThreads({ config, core, threads: threadCount, logger: logger.child({ component: 'check-thread' }), onThreadLost: () => metrics.checkThreadLost() });
-        }
-        source = createKafkaSource({
-          endpoint: { brokers: input.brokers, clientId, client: input.client },
-          group: input.identity,
-          topics: input.topics,
-          pipeline: createProcessorPipeline({
-            core, sink: opened, metrics, recentErrors,
-            ...(checkThreads && { checkThreads }),
-            ...(options.lingerMs !== undefined && { lingerMs: options.lingerMs }),
-            ...(options.maxBatch !== undefined && { maxBatch: options.maxBatch }),
-          }),
-          logger,
-          registry,
-          role: `${spec.kind}/${spec.name}`,
-          highWater: config.maxInFlight,
-          ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
-          ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
-          ...(options.fromBeginning !== undefined && { fromBeginning: options.fromBeginning }),
-        });
-        deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
-        source.start();
-        state = 'running';
-        logger.info({ group: input.identity, topics: input.topics, outputs: core.plan.endpoints.length }, 'processor outputs connected; consuming');
-        return;
-      } catch (error) {
-        // Refused credentials: the role shows failed (the daemon and its other roles go on);
-        // retrying with the same credentials only locks accounts.
-        if (error instanceof ElError && error.code === 'EL_KAFKA_AUTH') {
-          state = 'failed';
-          problem = `${error.code}: ${error.message}`;
-          authFailures(registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' });
-          logger.error({ err: error }, 'processor outputs refused by Kafka; not retrying');
-          return;
-        }
-        // A configuration mistake: retrying changes nothing.
-        if (error instanceof ElError && error.flags.fatal && error.code !== 'EL_KAFKA_FAILED') {
-          state = 'failed';
-          logger.error({ err: error }, 'processor cannot start');
-          deps.onFatal(error);
-          return;
-        }
-        logger.warn({ err: error, retryInMs: delay }, 'processor outputs not reachable; retrying');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        delay = Math.min(delay * 2, 5000);
-      }
+  /** Opens the outputs, then starts consuming: no raw record is taken while there is nowhere to put it. */
+  async function open(signal: AbortSignal): Promise<void> {
+    const opened = await openProcessorOutputs(core.plan, {
+      logger: logger.child({ component: 'processor-producer' }),
+      clientId,
+      stdout: options.stdout ?? process.stdout,
+      ...(options.connectKafka && { connectKafka: options.connectKafka }),
+      onProducerRetry: (requests) => metrics.producerRetried(requests),
+    });
+    if (signal.aborted) {
+      await opened.close();
+      return;
     }
+    sink = opened;
+    // Started once: a later connect keeps the threads it already has.
+    if (threadCount > 0) {
+      checkThreads ??= createCheckThreads({ config, core, threads: threadCount, logger: logger.child({ component: 'check-thread' }), onThreadLost: () => metrics.checkThreadLost() });
+    }
+    source = createKafkaSource({
+      endpoint: { brokers: input.brokers, clientId, client: input.client },
+      group: input.identity,
+      topics: input.topics,
+      pipeline: createProcessorPipeline({
+        core, sink: opened, metrics, recentErrors,
+        ...(checkThreads && { checkThreads }),
+        ...(options.lingerMs !== undefined && { lingerMs: options.lingerMs }),
+        ...(options.maxBatch !== undefined && { maxBatch: options.maxBatch }),
+      }),
+      logger,
+      registry,
+      role: `${spec.kind}/${spec.name}`,
+      highWater: config.maxInFlight,
+      ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
+      ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
+      ...(options.fromBeginning !== undefined && { fromBeginning: options.fromBeginning }),
+    });
+    deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
+    source.start();
+    logger.info({ group: input.identity, topics: input.topics, outputs: core.plan.endpoints.length }, 'processor outputs connected; consuming');
   }
+
+  const lifecycle = createActor(roleLifecycleMachine.provide({
+    actors: {
+      connect: fromPromise(async ({ signal }) => {
+        opening = open(signal);
+        await opening;
+      }),
+      close: fromPromise(async () => {
+        await opening?.catch(() => undefined);
+        // Order matters: the source drains (every in-flight record produced and committed)
+        // before the producers close.
+        await source?.stop();
+        await checkThreads?.close();
+        await sink?.close();
+      }),
+    },
+  }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
+  const lifecycleView = watchLifecycle(lifecycle, {
+    logger, what: 'processor outputs', onFatal: deps.onFatal,
+    onAuthFailure: () => authFailures(registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' }),
+  });
+  lifecycle.start();
 
   return {
     spec,
     core,
     async start() {
-      if (state !== 'created') return;
-      state = 'connecting';
-      connecting = connectLoop();
+      lifecycle.send({ type: 'role.start' });
     },
     async stop() {
-      if (state === 'stopped' || state === 'stopping') return;
-      state = 'stopping';
-      stopRequested = true;
-      wake?.();
-      await connecting;
-      // Order matters: the source drains (every in-flight record produced and committed) before
-      // the producers close.
-      await source?.stop();
-      await checkThreads?.close();
-      await sink?.close();
-      state = 'stopped';
+      lifecycle.send({ type: 'role.stop' });
+      await waitFor(lifecycle, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
     },
     status(): RoleStatus {
+      const state = lifecycleStateName(lifecycle.getSnapshot().value);
+      const problem = lifecycleView.problem();
       const sourceState = source?.state() ?? state;
       const ready = state === 'running' && source?.state() === 'running' && (sink?.connected() ?? false);
       return {

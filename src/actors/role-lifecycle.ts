@@ -1,0 +1,64 @@
+import type { Actor } from 'xstate';
+import type { Logger } from 'pino';
+import { ElError } from '../domain/errors.js';
+import { backoffDelay } from '../supervision/backoff.js';
+import type { roleLifecycleMachine } from './role-lifecycle.machine.js';
+
+/** What {@link watchLifecycle} reports to, and how it names the connection in its logs. */
+export interface LifecycleWatch {
+  readonly logger: Logger;
+  /** What is being connected, as the logs say it (`intake output`, `processor outputs`). */
+  readonly what: string;
+  /** The cluster refused the role's login or certificate. */
+  readonly onAuthFailure: () => void;
+  /** Any other reason to give up (a configuration mistake): the daemon stops. */
+  readonly onFatal?: (error: Error) => void;
+}
+
+/** The role's status names for the lifecycle's states (what `/status` always showed). */
+export function lifecycleStateName(value: unknown): 'created' | 'connecting' | 'running' | 'failed' | 'stopping' | 'stopped' {
+  switch (value) {
+    case 'idle': return 'created';
+    case 'connecting':
+    case 'waiting': return 'connecting';
+    case 'running':
+    case 'failed':
+    case 'stopping':
+    case 'stopped': return value;
+    default: return 'failed';
+  }
+}
+
+/**
+ * Logs a role lifecycle's transitions and acts on its giving up: a refused login is counted and
+ * shown as the role's problem (the daemon and its other roles go on); any other reason is handed
+ * to `onFatal`. Returns the problem for `/status`.
+ */
+export function watchLifecycle(actor: Actor<typeof roleLifecycleMachine>, watch: LifecycleWatch): { problem(): string | undefined } {
+  let last: unknown;
+  let problem: string | undefined;
+  actor.subscribe((snapshot) => {
+    if (snapshot.value === last) return;
+    last = snapshot.value;
+    const { lastError, attempts, backoffInitialMs, backoffMaxMs } = snapshot.context;
+    if (snapshot.value === 'waiting') {
+      watch.logger.warn({ err: lastError, retryInMs: backoffDelay(attempts, backoffInitialMs, backoffMaxMs) }, `${watch.what} not reachable; retrying`);
+    } else if (snapshot.value === 'failed' && lastError) {
+      giveUp(lastError);
+    }
+  });
+  function giveUp(error: Error): void {
+    const code = error instanceof ElError ? error.code : 'EL_INTERNAL';
+    if (code === 'EL_KAFKA_AUTH') {
+      problem = `${code}: ${error.message}`;
+      watch.onAuthFailure();
+      // Retrying with the same credentials only locks accounts.
+      watch.logger.error({ err: error }, `${watch.what} refused by Kafka; not retrying`);
+      return;
+    }
+    problem = `${code}: ${error.message}`;
+    watch.logger.error({ err: error }, `${watch.what}: cannot start`);
+    watch.onFatal?.(error);
+  }
+  return { problem: () => problem };
+}
