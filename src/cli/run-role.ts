@@ -1,5 +1,5 @@
 import type { CommandIo } from './command.js';
-import type { RoleConfig, RoleKind } from '../domain/role-config.js';
+import type { RoleConfig, RoleKind } from '../domain/config/role-config.js';
 import type { RoleFactory } from '../daemon/role.js';
 import { createLogger } from '../observability/logger.js';
 import { createRegistry } from '../observability/metrics.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElError } from '../domain/errors.js';
-import { ROLE_KINDS, type RoleKind, type RoleSpec } from '../domain/role-config.js';
+import { ROLE_KINDS, type RoleKind, type RoleSpec } from '../domain/config/role-config.js';
 import { argumentLines, expandArgumentFiles } from '../cli/argument-files.js';
 import { parseRoleArgs } from './parse-role-args.js';
 

@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hostname } from 'node:os';
 import { ElError } from '../domain/errors.js';
-import { parseUri, type EndpointUri } from '../domain/uri.js';
-import type { ConsumerConfig, IntakeConfig, LakeConfig, ProcessorConfig, RoleConfig, RoleKind } from '../domain/role-config.js';
+import { parseUri, type EndpointUri } from '../domain/config/uri.js';
+import type { ConsumerConfig, IntakeConfig, LakeConfig, ProcessorConfig, RoleConfig, RoleKind } from '../domain/config/role-config.js';
 import { validateRoleConfig } from './validate-role-config.js';
 
 const schemaOptions = {

@@ -1,12 +1,12 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { ElError } from '../domain/errors.js';
-import { consumerConfigSchema, intakeConfigSchema, lakeConfigSchema, processorConfigSchema } from '../domain/config-schema.js';
-import { deepFreeze } from '../domain/deep-freeze.js';
+import { consumerConfigSchema, intakeConfigSchema, lakeConfigSchema, processorConfigSchema } from '../domain/config/config-schema.js';
+import { deepFreeze } from '../domain/config/deep-freeze.js';
 import { statSync } from 'node:fs';
-import { compileFormat } from '../domain/format-string.js';
-import type { RoleConfig } from '../domain/role-config.js';
-import type { UserAgentParser } from '../domain/user-agent.js';
+import { compileFormat } from '../domain/event/format-string.js';
+import type { RoleConfig } from '../domain/config/role-config.js';
+import type { UserAgentParser } from '../domain/event/user-agent.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;

@@ -1,8 +1,8 @@
 import type { KafkaRecord } from '../kafka/kafka-record.js';
-import type { SchemaRegistry, CompiledSchema } from '../domain/schema-registry.js';
-import { tableFor, type TableDefinition } from '../domain/table-mapping.js';
-import { rowFor } from '../domain/table-row.js';
-import { keepForMysql, type BotPolicy, type UserAgentInfo } from '../domain/user-agent.js';
+import type { SchemaRegistry, CompiledSchema } from '../domain/schema/schema-registry.js';
+import { tableFor, type TableDefinition } from '../domain/table/table-mapping.js';
+import { rowFor } from '../domain/table/table-row.js';
+import { keepForMysql, type BotPolicy, type UserAgentInfo } from '../domain/event/user-agent.js';
 import type { InsertItem } from '../streams/insert.js';
 import { isElError } from '../domain/errors.js';
 

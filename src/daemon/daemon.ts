@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
-import { ROLE_KINDS, type RoleKind, type RoleSpec } from '../domain/role-config.js';
+import { ROLE_KINDS, type RoleKind, type RoleSpec } from '../domain/config/role-config.js';
 import { ElError } from '../domain/errors.js';
 import { daemonMachine } from '../supervision/daemon.machine.js';
 import { buildAdmin } from '../http/admin.js';

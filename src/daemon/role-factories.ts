@@ -1,4 +1,4 @@
-import type { RoleKind } from '../domain/role-config.js';
+import type { RoleKind } from '../domain/config/role-config.js';
 import type { RoleFactory } from './role.js';
 import { createIntakeRole } from '../intake/intake-role.js';
 import { createProcessorRole } from '../processor/processor-role.js';

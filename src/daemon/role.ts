@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { RoleSpec } from '../domain/role-config.js';
+import type { RoleSpec } from '../domain/config/role-config.js';
 import type { RoleLagHook } from '../supervision/lag-monitor.js';
 
 /** A role's snapshot for `/status`: its supervisor state and whatever it wants operators to see. */

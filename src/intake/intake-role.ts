@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import type { IntakeConfig, RoleSpec } from '../domain/role-config.js';
+import type { IntakeConfig, RoleSpec } from '../domain/config/role-config.js';
 import { ElError } from '../domain/errors.js';
 import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../daemon/role.js';
 import { buildIntakeApp, type ServerSideEvents } from '../http/intake-app.js';

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import type { Logger } from 'pino';
-import type { EndpointUri } from '../domain/uri.js';
+import type { EndpointUri } from '../domain/config/uri.js';
 import { ElError } from '../domain/errors.js';
 import { createKafkaSink, type KafkaSink, type WireMessage } from '../kafka/kafka-producer.js';
 

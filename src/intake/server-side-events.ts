@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { IntakeConfig } from '../domain/role-config.js';
-import type { CapsuleValidation } from '../domain/schema-registry.js';
-import type { UserAgentParser } from '../domain/user-agent.js';
-import { encapsulate, type EventCapsule } from '../domain/capsule.js';
-import { checkJsonLimits, DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
-import { makeEventError, validationFailureKind } from '../domain/event-error.js';
+import type { IntakeConfig } from '../domain/config/role-config.js';
+import type { CapsuleValidation } from '../domain/schema/schema-registry.js';
+import type { UserAgentParser } from '../domain/event/user-agent.js';
+import { encapsulate, type EventCapsule } from '../domain/event/capsule.js';
+import { checkJsonLimits, DEFAULT_INPUT_LIMITS } from '../domain/event/input-limits.js';
+import { makeEventError, validationFailureKind } from '../domain/event/event-error.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { AcceptedEvent, ServerSideEvents, ServerSideMeta } from '../http/intake-app.js';
 import { registryFromConfig } from '../schemas/registry-from-config.js';

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { metricOnce } from '../observability/metrics.js';
 import { ElError } from '../domain/errors.js';
-import { DEFAULT_CODEC, type KafkaClientOptions } from '../domain/kafka-options.js';
+import { DEFAULT_CODEC, type KafkaClientOptions } from '../domain/config/kafka-options.js';
 
 /** Where and how to reach a cluster. */
 export interface KafkaEndpoint {

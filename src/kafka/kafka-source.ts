@@ -11,7 +11,7 @@ import { createPartitionActor } from '../actors/partition-actor.js';
 import { partitionMetrics } from '../actors/partition-metrics.js';
 import { partitionStatus } from '../actors/partition-status.js';
 import { metricOnce } from '../observability/metrics.js';
-import { admitBatch, settleProbe, type GapProbe } from '../domain/fetch-continuity.js';
+import { admitBatch, settleProbe, type GapProbe } from '../domain/kafka/fetch-continuity.js';
 import { authFailures, withCode } from './kafka-client.js';
 import { createCommitAcknowledger } from './commit-acknowledger.js';
 import { authFailure, connectGroupConsumer } from './group-consumer.js';

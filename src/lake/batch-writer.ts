@@ -7,9 +7,9 @@
  */
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake-layout.js';
-import type { LakeColumn } from '../domain/lake-columns.js';
-import { copyPartitionedSql, loadBatchSql } from '../domain/lake-sql.js';
+import { lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake/lake-layout.js';
+import type { LakeColumn } from '../domain/lake/lake-columns.js';
+import { copyPartitionedSql, loadBatchSql } from '../domain/lake/lake-sql.js';
 import type { Engine } from './duckdb.js';
 
 /** Where staged files wait, under the root (hidden from the `event` tree). */

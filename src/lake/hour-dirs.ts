@@ -4,7 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseHourPath, type LakeDatabase, type LakeHour } from '../domain/lake-layout.js';
+import { parseHourPath, type LakeDatabase, type LakeHour } from '../domain/lake/lake-layout.js';
 
 /** One hour folder. */
 export interface HourDir {

@@ -6,8 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteIdent, quoteLiteral } from '../domain/lake-columns.js';
-import type { LakeDatabase } from '../domain/lake-layout.js';
+import { quoteIdent, quoteLiteral } from '../domain/lake/lake-columns.js';
+import type { LakeDatabase } from '../domain/lake/lake-layout.js';
 import type { Engine } from './duckdb.js';
 import { hourDirs } from './hour-dirs.js';
 

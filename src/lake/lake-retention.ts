@@ -1,14 +1,14 @@
 /**
- * Applies retention to a lake (src/domain/lake-retention.ts): expired hours of allow-listed
+ * Applies retention to a lake (src/domain/lake/lake-retention.ts): expired hours of allow-listed
  * tables are rewritten into `event_sanitized` (aside, then renamed; one row per uuid), then the
  * hour is removed from `event`. Dry run unless `execute`.
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Allowlist } from '../domain/retention.js';
-import { quoteLiteral } from '../domain/lake-columns.js';
-import { REFINED_FILE, hourDir, tempName } from '../domain/lake-layout.js';
-import { isExpired, lakeAllowedColumns, sanitizedSelect, type LakeField } from '../domain/lake-retention.js';
+import type { Allowlist } from '../domain/table/retention.js';
+import { quoteLiteral } from '../domain/lake/lake-columns.js';
+import { REFINED_FILE, hourDir, tempName } from '../domain/lake/lake-layout.js';
+import { isExpired, lakeAllowedColumns, sanitizedSelect, type LakeField } from '../domain/lake/lake-retention.js';
 import type { Engine } from './duckdb.js';
 import { hourDirs } from './hour-dirs.js';
 

@@ -1,6 +1,6 @@
 /**
  * The lake consumer role: reads capsule topics and the EventError topic and writes Hive-style
- * hourly Parquet partitions (src/domain/lake-layout.ts). Each partition's records are gathered
+ * hourly Parquet partitions (src/domain/lake/lake-layout.ts). Each partition's records are gathered
  * (by count and time), grouped by table, revision and hour, and written as part files; offsets
  * are committed only after the files are renamed into place, so a crash or a replay writes some
  * rows again and never loses one. Refining merges a closed hour's parts into one file with one
@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { Counter } from 'prom-client';
 import { Observable, bufferTime, concatMap, filter, map, type OperatorFunction } from 'rxjs';
 import type { Logger } from 'pino';
-import type { LakeConfig, RoleSpec } from '../domain/role-config.js';
-import { capsuleColumns, eventErrorColumns, eventTypeOf, quoteLiteral, type LakeColumn } from '../domain/lake-columns.js';
-import { REFINED_FILE, hourEndMs, type LakeHour } from '../domain/lake-layout.js';
+import type { LakeConfig, RoleSpec } from '../domain/config/role-config.js';
+import { capsuleColumns, eventErrorColumns, eventTypeOf, quoteLiteral, type LakeColumn } from '../domain/lake/lake-columns.js';
+import { REFINED_FILE, hourEndMs, type LakeHour } from '../domain/lake/lake-layout.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
 import type { Completed, KafkaRecord, PartitionPipeline } from '../kafka/kafka-record.js';
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import { metricOnce } from '../observability/metrics.js';
 import { registryFromConfig } from '../schemas/registry-from-config.js';
-import { isTransientSchemaFailure } from '../domain/schema-failure.js';
+import { isTransientSchemaFailure } from '../domain/schema/schema-failure.js';
 import { backoffDelay } from '../supervision/backoff.js';
 import { STAGING, writeBatchFiles } from './batch-writer.js';
 import { openEngine, type Engine } from './duckdb.js';

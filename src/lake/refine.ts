@@ -6,8 +6,8 @@
  */
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteLiteral } from '../domain/lake-columns.js';
-import { REFINED_FILE, tempName } from '../domain/lake-layout.js';
+import { quoteLiteral } from '../domain/lake/lake-columns.js';
+import { REFINED_FILE, tempName } from '../domain/lake/lake-layout.js';
 import type { Engine } from './duckdb.js';
 
 /** What refining one hour did. */

@@ -2,7 +2,7 @@ import { createPool, type Pool, type ResultSetHeader } from 'mysql2/promise';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { MysqlUri } from '../domain/uri.js';
+import type { MysqlUri } from '../domain/config/uri.js';
 import { classifyError } from '../supervision/classify-error.js';
 import { databaseMachine, databaseStateName } from '../supervision/database.machine.js';
 import { metricOnce } from '../observability/metrics.js';

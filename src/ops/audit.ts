@@ -6,12 +6,12 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import {
   auditEvent, bucketLength, compareAudit, countInto,
   type AuditBucketSize, type AuditKey, type AuditLine,
-} from '../domain/audit-compare.js';
+} from '../domain/table/audit-compare.js';
 import { ElError } from '../domain/errors.js';
-import { quoteIdentifier } from '../domain/mysql-identifier.js';
-import { mediawikiTimestamp } from '../domain/table-row.js';
-import { tableName } from '../domain/table-mapping.js';
-import type { BotPolicy } from '../domain/user-agent.js';
+import { quoteIdentifier } from '../domain/table/mysql-identifier.js';
+import { mediawikiTimestamp } from '../domain/table/table-row.js';
+import { tableName } from '../domain/table/table-mapping.js';
+import type { BotPolicy } from '../domain/event/user-agent.js';
 
 type Counts = Map<string, { key: AuditKey; n: number }>;
 

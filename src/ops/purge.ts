@@ -1,12 +1,12 @@
 import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { ElError } from '../domain/errors.js';
-import type { MysqlUri } from '../domain/uri.js';
+import type { MysqlUri } from '../domain/config/uri.js';
 import {
   allowlistProblems, describeTablePurge, idRanges, pendingRowsSql, planTablePurge, purgeBatchSql,
   type Allowlist, type OwnedTable, type TablePurge,
-} from '../domain/retention.js';
-import { parseTableOwnerComment, TIMESTAMP_KEY, UUID_KEY } from '../domain/table-ddl.js';
-import { CAPSULE_COLUMN_NAMES } from '../domain/table-mapping.js';
+} from '../domain/table/retention.js';
+import { parseTableOwnerComment, TIMESTAMP_KEY, UUID_KEY } from '../domain/table/table-ddl.js';
+import { CAPSULE_COLUMN_NAMES } from '../domain/table/table-mapping.js';
 
 
 /** The owner of an event table created before tables carried their owner comment. */

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Logger } from 'pino';
-import type { EndpointUri } from '../domain/uri.js';
+import type { EndpointUri } from '../domain/config/uri.js';
 import { createKafkaSink, type KafkaSink } from '../kafka/kafka-producer.js';
 
 /** Somewhere JSON events are written durably: a Kafka topic (template), stdout, or a file. */

@@ -5,7 +5,7 @@
  * and the failures for the console coming out. The check thread runs it (check-thread.ts); the
  * main thread runs the same function when no check thread is available.
  */
-import type { EventErrorInput, MessageSource } from '../domain/event-error.js';
+import type { EventErrorInput, MessageSource } from '../domain/event/event-error.js';
 import { ERROR_CODES } from '../domain/errors.js';
 import { routeChecked, type Checked } from '../streams/route.js';
 import type { ProcessorCore } from './processor-core.js';

@@ -5,9 +5,9 @@
  * `failed` item holding the input of `makeEventError`); nothing here throws.
  */
 import { isElError } from '../domain/errors.js';
-import { validationFailureKind } from '../domain/event-error.js';
-import type { CompiledSchema, SchemaRegistry } from '../domain/schema-registry.js';
-import type { LineParser } from '../domain/format-string.js';
+import { validationFailureKind } from '../domain/event/event-error.js';
+import type { CompiledSchema, SchemaRegistry } from '../domain/schema/schema-registry.js';
+import type { LineParser } from '../domain/event/format-string.js';
 import { parseMessage, type ParsedItem, type RawMessage } from '../streams/parse.js';
 import type { Checked, FailedCheck } from '../streams/route.js';
 

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { ProcessorConfig } from '../domain/role-config.js';
+import type { ProcessorConfig } from '../domain/config/role-config.js';
 import type { KafkaRecord } from '../kafka/kafka-record.js';
 import { checkBatch, type CheckResult } from './check-batch.js';
 import { packJob, transferables } from './check-job.js';

@@ -5,7 +5,7 @@
  * is the processor's limit on this client (check-thread-pool.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ProcessorConfig } from '../domain/role-config.js';
+import type { ProcessorConfig } from '../domain/config/role-config.js';
 import { checkBatch, type CheckJob, type CheckResult } from './check-batch.js';
 import { transferables } from './check-job.js';
 import { createProcessorCore } from './processor-core.js';

@@ -4,7 +4,7 @@
  * stdout://`. Output follows input order; lines are written in batches, each awaited before the
  * next is read, so memory stays bounded however large the input.
  */
-import { DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
+import { DEFAULT_INPUT_LIMITS } from '../domain/event/input-limits.js';
 import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
 import { routeChecked, type Checked } from '../streams/route.js';
 import type { ProcessorCore } from './processor-core.js';

@@ -4,11 +4,11 @@
  * validators cached), the route plan and the EventError context.
  */
 import { hostname } from 'node:os';
-import { compileFormat } from '../domain/format-string.js';
-import type { ProcessorConfig } from '../domain/role-config.js';
-import { createSchemaRegistry, type SchemaLoader, type SchemaRegistry } from '../domain/schema-registry.js';
+import { compileFormat } from '../domain/event/format-string.js';
+import type { ProcessorConfig } from '../domain/config/role-config.js';
+import { createSchemaRegistry, type SchemaLoader, type SchemaRegistry } from '../domain/schema/schema-registry.js';
 import { ElError } from '../domain/errors.js';
-import type { UserAgentParser } from '../domain/user-agent.js';
+import type { UserAgentParser } from '../domain/event/user-agent.js';
 import { chainLoaders } from '../schemas/chain-loaders.js';
 import { directoryLoader } from '../schemas/directory-loader.js';
 import { httpLoader } from '../schemas/http-loader.js';

@@ -12,7 +12,7 @@ import { routeChecked, type Checked } from '../streams/route.js';
 import type { ProcessorCore } from './processor-core.js';
 import type { ProcessorMetrics } from './processor-metrics.js';
 import { orderedMap } from '../streams/ordered-map.js';
-import type { RecentErrors } from '../domain/recent-errors.js';
+import type { RecentErrors } from '../domain/event/recent-errors.js';
 import { check } from '../streams/check.js';
 import type { CheckThreads } from './check-thread-pool.js';
 

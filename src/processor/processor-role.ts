@@ -1,13 +1,13 @@
 import { createActor, fromPromise, waitFor } from 'xstate';
-import type { ProcessorConfig, RoleSpec } from '../domain/role-config.js';
+import type { ProcessorConfig, RoleSpec } from '../domain/config/role-config.js';
 import { ElError } from '../domain/errors.js';
-import type { KafkaReaderUri } from '../domain/uri.js';
+import type { KafkaReaderUri } from '../domain/config/uri.js';
 import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../daemon/role.js';
 import { createKafkaSource, type KafkaSource } from '../kafka/kafka-source.js';
 import type { KafkaSink } from '../kafka/kafka-producer.js';
 import { createProcessorCore, type ProcessorCore, type ProcessorCoreOptions } from './processor-core.js';
 import { createProcessorMetrics } from './processor-metrics.js';
-import { createRecentErrors } from '../domain/recent-errors.js';
+import { createRecentErrors } from '../domain/event/recent-errors.js';
 import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
 import { createCheckThreads, type CheckThreads } from './check-thread-pool.js';

@@ -5,8 +5,8 @@
  * thread per process only).
  */
 import { ElError } from '../domain/errors.js';
-import type { ProcessorConfig } from '../domain/role-config.js';
-import type { EndpointUri } from '../domain/uri.js';
+import type { ProcessorConfig } from '../domain/config/role-config.js';
+import type { EndpointUri } from '../domain/config/uri.js';
 import type { RouteOutput } from '../streams/route.js';
 
 /** The route plan of a processor: which outputs take valid capsules, and which takes EventErrors. */

@@ -1,6 +1,6 @@
 import { ElError, isElError } from '../domain/errors.js';
-import type { SchemaLoader } from '../domain/schema-registry.js';
-import { isTransientSchemaFailure } from '../domain/schema-failure.js';
+import type { SchemaLoader } from '../domain/schema/schema-registry.js';
+import { isTransientSchemaFailure } from '../domain/schema/schema-failure.js';
 
 /**
  * A loader trying each loader in order (e.g. the local directory, then HTTP). Only

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { ElError } from '../domain/errors.js';
-import type { SchemaLoader } from '../domain/schema-registry.js';
+import type { SchemaLoader } from '../domain/schema/schema-registry.js';
 import { schemaPathSegments } from './schema-path.js';
 
 /** File extensions tried in order; the first that exists wins. */

@@ -1,5 +1,5 @@
 import { ElError } from '../domain/errors.js';
-import type { SchemaLoader } from '../domain/schema-registry.js';
+import type { SchemaLoader } from '../domain/schema/schema-registry.js';
 import { schemaPathSegments } from './schema-path.js';
 
 /** Options of {@link httpLoader}. */

@@ -1,5 +1,5 @@
-import { createSchemaRegistry, type SchemaLoader, type SchemaRegistry } from '../domain/schema-registry.js';
-import type { SchemaSource } from '../domain/role-config.js';
+import { createSchemaRegistry, type SchemaLoader, type SchemaRegistry } from '../domain/schema/schema-registry.js';
+import type { SchemaSource } from '../domain/config/role-config.js';
 import { chainLoaders } from './chain-loaders.js';
 import { directoryLoader } from './directory-loader.js';
 import { httpLoader } from './http-loader.js';

@@ -1,5 +1,5 @@
 import { ElError } from '../domain/errors.js';
-import { assertSchemaRef } from '../domain/schema-name.js';
+import { assertSchemaRef } from '../domain/schema/schema-name.js';
 
 /**
  * The path segments of a schema name, for building file paths and URLs. Names may contain `/`

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { Completed } from '../kafka/kafka-record.js';
 import type { Database } from '../mysql/database.js';
 import type { ElError } from '../domain/errors.js';
-import type { TableDefinition } from '../domain/table-mapping.js';
-import { adaptRow, type RowValue } from '../domain/table-row.js';
-import { insertOutcome, insertRowsStatement } from '../domain/table-insert.js';
+import type { TableDefinition } from '../domain/table/table-mapping.js';
+import { adaptRow, type RowValue } from '../domain/table/table-row.js';
+import { insertOutcome, insertRowsStatement } from '../domain/table/table-insert.js';
 
 /** One consumed record on its way to the database: a row, a record to skip, or one that already failed. */
 export type InsertItem =

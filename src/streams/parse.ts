@@ -3,11 +3,11 @@
  * not parse, decode or encapsulate becomes a `failed` item carrying the ready input of
  * `makeEventError`, and the stream goes on.
  */
-import { encapsulate, type EventCapsule } from '../domain/capsule.js';
-import type { EventErrorInput, MessageSource } from '../domain/event-error.js';
-import type { LineParser } from '../domain/format-string.js';
-import { DEFAULT_INPUT_LIMITS } from '../domain/input-limits.js';
-import { recoverCapsuleHints } from '../domain/qson.js';
+import { encapsulate, type EventCapsule } from '../domain/event/capsule.js';
+import type { EventErrorInput, MessageSource } from '../domain/event/event-error.js';
+import type { LineParser } from '../domain/event/format-string.js';
+import { DEFAULT_INPUT_LIMITS } from '../domain/event/input-limits.js';
+import { recoverCapsuleHints } from '../domain/event/qson.js';
 
 /** One raw line, with where it was read from (Kafka) when known. */
 export interface RawMessage {

@@ -6,8 +6,8 @@
  * routing never throws, and a record that routes nowhere still yields a (message-less) mark so its
  * offset completes.
  */
-import type { EventCapsule } from '../domain/capsule.js';
-import { makeEventError, EVENT_ERROR_SCHEMA, type EventErrorContext, type EventErrorInput, type MessageSource } from '../domain/event-error.js';
+import type { EventCapsule } from '../domain/event/capsule.js';
+import { makeEventError, EVENT_ERROR_SCHEMA, type EventErrorContext, type EventErrorInput, type MessageSource } from '../domain/event/event-error.js';
 import type { OutMessage } from '../kafka/kafka-producer.js';
 
 /** One output of the processor, as the router sees it. */

@@ -1,6 +1,6 @@
 /**
  * Loads uap-core's `regexes.yaml` into a uap-core compatible parser (`uap-ref-impl`), the I/O half
- * of user-agent parsing; the domain half is `src/domain/user-agent.ts`. Compiling the ~1,200
+ * of user-agent parsing; the domain half is `src/domain/event/user-agent.ts`. Compiling the ~1,200
  * regexes takes a few hundred ms: do it once per process and share the parser.
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import {
   type UaRegexResult,
   type UserAgentParser,
   type UserAgentParserOptions,
-} from '../domain/user-agent.js';
+} from '../domain/event/user-agent.js';
 
 const require = createRequire(import.meta.url);
 

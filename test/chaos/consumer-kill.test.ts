@@ -9,7 +9,7 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tableName } from '../../src/domain/table-mapping.js';
+import { tableName } from '../../src/domain/table/table-mapping.js';
 import { BROKERS, freshTopic, produceLines, uniqueName, committedTotal } from '../helpers/kafka.js';
 import { openDb } from '../helpers/mariadb.js';
 import { until } from '../helpers/wait.js';

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseConsumerArgs } from '../../src/config/parse-role-args.js';
 import { createConsumerRole } from '../../src/consumer/consumer-role.js';
-import { tableName } from '../../src/domain/table-mapping.js';
+import { tableName } from '../../src/domain/table/table-mapping.js';
 import { createLagMonitor } from '../../src/supervision/lag-monitor.js';
 import { kafkaLagIo } from '../../src/kafka/kafka-lag-io.js';
 import { createStallWatchdog, withStallWatchdog } from '../../src/supervision/stall-watchdog.js';

@@ -6,17 +6,17 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat, type ParseResult } from '../../src/domain/format-string.js';
-import { encapsulate, type EventCapsule } from '../../src/domain/capsule.js';
-import { capsuleUuid } from '../../src/domain/uuid.js';
-import { createSchemaRegistry } from '../../src/domain/schema-registry.js';
+import { compileFormat, type ParseResult } from '../../src/domain/event/format-string.js';
+import { encapsulate, type EventCapsule } from '../../src/domain/event/capsule.js';
+import { capsuleUuid } from '../../src/domain/event/uuid.js';
+import { createSchemaRegistry } from '../../src/domain/schema/schema-registry.js';
 import { createMessageChecker } from '../../src/processor/check-message.js';
 import { ElError } from '../../src/domain/errors.js';
 import { loadUserAgentParser } from '../../src/user-agent/load-regexes.js';
-import { tableFor } from '../../src/domain/table-mapping.js';
-import { createTableDdl } from '../../src/domain/table-ddl.js';
-import { rowFor } from '../../src/domain/table-row.js';
-import { insertColumns } from '../../src/domain/table-ddl.js';
+import { tableFor } from '../../src/domain/table/table-mapping.js';
+import { createTableDdl } from '../../src/domain/table/table-ddl.js';
+import { rowFor } from '../../src/domain/table/table-row.js';
+import { insertColumns } from '../../src/domain/table/table-ddl.js';
 
 const userAgent = loadUserAgentParser();
 

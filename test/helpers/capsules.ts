@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { capsuleUuid } from '../../src/domain/uuid.js';
+import { capsuleUuid } from '../../src/domain/event/uuid.js';
 
 /**
  * A schema repository of its own for one test: one schema with a fresh name (so a fresh table)

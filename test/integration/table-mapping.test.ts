@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { freshTableName, openDb } from '../helpers/mariadb.js';
-import { tableFor, type TableDefinition } from '../../src/domain/table-mapping.js';
-import { createTableDdl, insertColumns, insertIgnoreSql } from '../../src/domain/table-ddl.js';
-import { rowFor, type RowCapsule } from '../../src/domain/table-row.js';
-import { quoteIdentifier } from '../../src/domain/mysql-identifier.js';
+import { tableFor, type TableDefinition } from '../../src/domain/table/table-mapping.js';
+import { createTableDdl, insertColumns, insertIgnoreSql } from '../../src/domain/table/table-ddl.js';
+import { rowFor, type RowCapsule } from '../../src/domain/table/table-row.js';
+import { quoteIdentifier } from '../../src/domain/table/mysql-identifier.js';
 
 const EDIT = JSON.parse(readFileSync(new URL('../../schemas/Edit/1.json', import.meta.url), 'utf8')) as unknown;
 

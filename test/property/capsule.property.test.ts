@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CAPSULE_FIELDS, encapsulate } from '../../src/domain/capsule.js';
-import { mediawikiTimestamp } from '../../src/domain/mediawiki-timestamp.js';
-import { makeEventError, type EventErrorKind } from '../../src/domain/event-error.js';
+import { CAPSULE_FIELDS, encapsulate } from '../../src/domain/event/capsule.js';
+import { mediawikiTimestamp } from '../../src/domain/table/mediawiki-timestamp.js';
+import { makeEventError, type EventErrorKind } from '../../src/domain/event/event-error.js';
 
 const valid = fc.record({
   event: fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }),

@@ -20,8 +20,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import jsonschema from 'jsonschema';
-import { normalizeEventSchema } from '../../src/domain/schema-normalize.js';
-import { createEventSchemaAjv } from '../../src/domain/schema-registry.js';
+import { normalizeEventSchema } from '../../src/domain/schema/schema-normalize.js';
+import { createEventSchemaAjv } from '../../src/domain/schema/schema-registry.js';
 import { draft03EventSchema, draft03Schema, valueFor, type Schema } from './json-schema.arbitrary.js';
 
 const DRAFT03 = 'http://json-schema.org/draft-03/schema#';

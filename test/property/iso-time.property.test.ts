@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isoToEpochSeconds, normalizeDt } from '../../src/domain/iso-time.js';
+import { isoToEpochSeconds, normalizeDt } from '../../src/domain/event/iso-time.js';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

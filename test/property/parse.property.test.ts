@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encapsulate } from '../../src/domain/capsule.js';
-import { compileFormat, type ParseResult } from '../../src/domain/format-string.js';
-import { createUserAgentParser } from '../../src/domain/user-agent.js';
-import { capsuleUuid } from '../../src/domain/uuid.js';
+import { encapsulate } from '../../src/domain/event/capsule.js';
+import { compileFormat, type ParseResult } from '../../src/domain/event/format-string.js';
+import { createUserAgentParser } from '../../src/domain/event/user-agent.js';
+import { capsuleUuid } from '../../src/domain/event/uuid.js';
 import { formatRawLine, isoSeconds } from '../../src/intake/raw-line.js';
 import { parseMessage } from '../../src/streams/parse.js';
 

@@ -5,9 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileFormat } from '../../src/domain/format-string.js';
-import { createSchemaRegistry } from '../../src/domain/schema-registry.js';
-import { capsuleUuid } from '../../src/domain/uuid.js';
+import { compileFormat } from '../../src/domain/event/format-string.js';
+import { createSchemaRegistry } from '../../src/domain/schema/schema-registry.js';
+import { capsuleUuid } from '../../src/domain/event/uuid.js';
 import { createMessageChecker } from '../../src/processor/check-message.js';
 import { routeChecked, type RouteDeps } from '../../src/streams/route.js';
 import { quickUserAgent } from '../unit/processor/helpers.js';

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import mysql from 'mysql2';
-import { insertRowsSql, insertRowsStatement } from '../../src/domain/table-insert.js';
-import { insertColumns } from '../../src/domain/table-ddl.js';
-import { tableFor } from '../../src/domain/table-mapping.js';
-import type { RowValue } from '../../src/domain/table-row.js';
+import { insertRowsSql, insertRowsStatement } from '../../src/domain/table/table-insert.js';
+import { insertColumns } from '../../src/domain/table/table-ddl.js';
+import { tableFor } from '../../src/domain/table/table-mapping.js';
+import type { RowValue } from '../../src/domain/table/table-row.js';
 
 const table = tableFor('Nasty', 1, { properties: { s: { type: 'string' }, n: { type: 'number' }, b: { type: 'boolean' } } });
 const width = insertColumns(table).length;

@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { normalizeEventSchema } from '../../src/domain/schema-normalize.js';
-import { createEventSchemaAjv } from '../../src/domain/schema-registry.js';
-import { columnsFor, tableFor } from '../../src/domain/table-mapping.js';
-import { rowFor } from '../../src/domain/table-row.js';
-import { createTableDdl, insertColumns, insertIgnoreSql } from '../../src/domain/table-ddl.js';
-import { identifierCollisionKey, quoteIdentifier } from '../../src/domain/mysql-identifier.js';
+import { normalizeEventSchema } from '../../src/domain/schema/schema-normalize.js';
+import { createEventSchemaAjv } from '../../src/domain/schema/schema-registry.js';
+import { columnsFor, tableFor } from '../../src/domain/table/table-mapping.js';
+import { rowFor } from '../../src/domain/table/table-row.js';
+import { createTableDdl, insertColumns, insertIgnoreSql } from '../../src/domain/table/table-ddl.js';
+import { identifierCollisionKey, quoteIdentifier } from '../../src/domain/table/mysql-identifier.js';
 import { draft03EventSchema, valueFor } from './json-schema.arbitrary.js';
 
 /** Property names meant to break naive mappings: dots, quotes, SQL, NUL, trailing spaces, case, length. */

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encapsulate } from '../../src/domain/capsule.js';
-import { capsuleUuid } from '../../src/domain/uuid.js';
+import { encapsulate } from '../../src/domain/event/capsule.js';
+import { capsuleUuid } from '../../src/domain/event/uuid.js';
 
 const identity = fc.record({
   recvFrom: fc.stringMatching(/^[a-z0-9.-]{1,30}$/),

@@ -2,8 +2,8 @@ import { answeringUsageErrors } from '../usage-errors.js';
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.js';
 import { ElError } from '../../domain/errors.js';
-import { parseDatetime, parseOffsetList, parseShift, type OffsetTargetSpec } from '../../domain/offset-targets.js';
-import { parseKafkaCluster, type KafkaCluster } from '../../domain/uri.js';
+import { parseDatetime, parseOffsetList, parseShift, type OffsetTargetSpec } from '../../domain/kafka/offset-targets.js';
+import { parseKafkaCluster, type KafkaCluster } from '../../domain/config/uri.js';
 import { createLogger } from '../../observability/logger.js';
 import { formatOffsetsReport, runOffsets, type OffsetsRequest } from '../../ops/offsets.js';
 

@@ -2,7 +2,7 @@ import { answeringUsageErrors } from '../usage-errors.js';
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.js';
 import { ElError } from '../../domain/errors.js';
-import { parseKafkaCluster } from '../../domain/uri.js';
+import { parseKafkaCluster } from '../../domain/config/uri.js';
 import { createKafka } from '../../kafka/kafka-client.js';
 import { createLogger } from '../../observability/logger.js';
 import { assertTopicExists } from '../../ops/offsets.js';

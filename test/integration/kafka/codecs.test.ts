@@ -17,7 +17,7 @@ import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
 import { createIntake } from '../../../src/intake/intake-role.js';
 import { formatRawLine } from '../../../src/intake/raw-line.js';
 import { createProcessorRole } from '../../../src/processor/processor-role.js';
-import { tableName } from '../../../src/domain/table-mapping.js';
+import { tableName } from '../../../src/domain/table/table-mapping.js';
 import { BROKERS, freshTopic, topicSize, uniqueName } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';
 import { freshSchemaDir } from '../../helpers/capsules.js';

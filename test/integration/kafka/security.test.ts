@@ -18,7 +18,7 @@ import { parseConsumerArgs, parseIntakeArgs, parseProcessorArgs } from '../../..
 import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
 import { createIntake } from '../../../src/intake/intake-role.js';
 import { createProcessorRole } from '../../../src/processor/processor-role.js';
-import { tableName } from '../../../src/domain/table-mapping.js';
+import { tableName } from '../../../src/domain/table/table-mapping.js';
 import type { Role } from '../../../src/daemon/role.js';
 import { uniqueName } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';

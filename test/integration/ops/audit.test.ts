@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../../../src/cli/main.js';
-import { tableName } from '../../../src/domain/table-mapping.js';
-import { mediawikiTimestamp } from '../../../src/domain/table-row.js';
+import { tableName } from '../../../src/domain/table/table-mapping.js';
+import { mediawikiTimestamp } from '../../../src/domain/table/table-row.js';
 import { BROKERS, freshTopic, testProducer } from '../../helpers/kafka.js';
 import { freshSchemaDir } from '../../helpers/capsules.js';
 import { openDb } from '../../helpers/mariadb.js';

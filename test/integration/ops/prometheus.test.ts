@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import yaml from 'js-yaml';
-import { tableName } from '../../../src/domain/table-mapping.js';
+import { tableName } from '../../../src/domain/table/table-mapping.js';
 import { BROKERS, freshTopic, produceLines, uniqueName } from '../../helpers/kafka.js';
 import { freshSchemaDir, testCapsules } from '../../helpers/capsules.js';
 import { openDb } from '../../helpers/mariadb.js';

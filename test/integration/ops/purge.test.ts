@@ -7,8 +7,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { main } from '../../../src/cli/main.js';
 import { freshTableName, openDb } from '../../helpers/mariadb.js';
 import { runInProcess } from '../../helpers/cli.js';
-import { tableOwnerComment } from '../../../src/domain/table-ddl.js';
-import { tableName } from '../../../src/domain/table-mapping.js';
+import { tableOwnerComment } from '../../../src/domain/table/table-ddl.js';
+import { tableName } from '../../../src/domain/table/table-mapping.js';
 
 const MYSQL = 'mysql://root:@127.0.0.1:3306/test';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tailCommand } from '../../../src/cli/commands/tail.js';
-import { makeEventError } from '../../../src/domain/event-error.js';
+import { makeEventError } from '../../../src/domain/event/event-error.js';
 import { freshTopic, produceLines, BROKERS } from '../../helpers/kafka.js';
 import { runInProcess } from '../../helpers/cli.js';
 

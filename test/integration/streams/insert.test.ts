@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDatabase } from '../../../src/mysql/database.js';
 import { insert, type InsertItem, type Rejected } from '../../../src/streams/insert.js';
-import { tableFor } from '../../../src/domain/table-mapping.js';
-import { createTableDdl } from '../../../src/domain/table-ddl.js';
-import { rowFor } from '../../../src/domain/table-row.js';
-import { parseUri, type MysqlUri } from '../../../src/domain/uri.js';
+import { tableFor } from '../../../src/domain/table/table-mapping.js';
+import { createTableDdl } from '../../../src/domain/table/table-ddl.js';
+import { rowFor } from '../../../src/domain/table/table-row.js';
+import { parseUri, type MysqlUri } from '../../../src/domain/config/uri.js';
 import { openDb, freshTableName } from '../../helpers/mariadb.js';
 
 const logger = pino({ level: 'silent' });

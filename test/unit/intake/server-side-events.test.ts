@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createServerSideEvents } from '../../../src/intake/server-side-events.js';
 import { registryFromConfig } from '../../../src/schemas/registry-from-config.js';
-import { capsuleUuid } from '../../../src/domain/uuid.js';
-import type { UserAgentParser } from '../../../src/domain/user-agent.js';
+import { capsuleUuid } from '../../../src/domain/event/uuid.js';
+import type { UserAgentParser } from '../../../src/domain/event/user-agent.js';
 import type { ServerSideMeta } from '../../../src/http/intake-app.js';
 
 const SCHEMAS = join(import.meta.dirname, '..', '..', '..', 'schemas');

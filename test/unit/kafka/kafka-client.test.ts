@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import { clientConfig, describeEndpoint, withCode } from '../../../src/kafka/kafka-client.js';
-import { kafkaClientOptions } from '../../../src/domain/kafka-options.js';
+import { kafkaClientOptions } from '../../../src/domain/config/kafka-options.js';
 import { ElError } from '../../../src/domain/errors.js';
 
 const sasl = kafkaClientOptions({

@@ -1,5 +1,5 @@
 /** Records for the lake's unit tests, and a writer with one fixed table shape. */
-import { capsuleColumns, eventTypeOf } from '../../../src/domain/lake-columns.js';
+import { capsuleColumns, eventTypeOf } from '../../../src/domain/lake/lake-columns.js';
 import { writeBatchFiles, type BatchWritten } from '../../../src/lake/batch-writer.js';
 import type { Engine } from '../../../src/lake/duckdb.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { diffRoleSpecs, startDaemon } from '../../../src/daemon/daemon.js';
 import type { Role, RoleFactory } from '../../../src/daemon/role.js';
-import type { RoleSpec } from '../../../src/domain/role-config.js';
+import type { RoleSpec } from '../../../src/domain/config/role-config.js';
 import { createRegistry } from '../../../src/observability/metrics.js';
 
 const spec = (kind: RoleSpec['kind'], name: string, port = 1): RoleSpec => ({

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replayCommand } from '../../../src/cli/commands/replay.js';
-import { makeEventError } from '../../../src/domain/event-error.js';
-import { encodeQson } from '../../../src/domain/qson.js';
-import { capsuleUuid } from '../../../src/domain/uuid.js';
+import { makeEventError } from '../../../src/domain/event/event-error.js';
+import { encodeQson } from '../../../src/domain/event/qson.js';
+import { capsuleUuid } from '../../../src/domain/event/uuid.js';
 import { testCapsules } from '../../helpers/capsules.js';
 import { runInProcess } from '../../helpers/cli.js';
 

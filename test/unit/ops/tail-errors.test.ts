@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatErrorLine, matchesFilter, parseEventError } from '../../../src/ops/tail-errors.js';
-import { makeEventError } from '../../../src/domain/event-error.js';
+import { makeEventError } from '../../../src/domain/event/event-error.js';
 
 const ctx = { recvFrom: 'p1', dt: '2024-05-01T10:00:01Z' };
 const validation = makeEventError({ code: 'validation', rawEvent: `?${'x'.repeat(300)}\tcp1\t42\t2024-05-01T10:00:00`, message: 'value must\nbe integer', schema: 'Edit', revision: 7, errorCode: 'EL_VALIDATION_FAILED' }, ctx);

@@ -8,8 +8,8 @@ import { createProcessorMetrics } from '../../../src/processor/processor-metrics
 import { processRecord } from '../../../src/processor/processor-pipeline.js';
 import { checkBatch, type CheckResult } from '../../../src/processor/check-batch.js';
 import { packJob, routedOf } from '../../../src/processor/check-job.js';
-import { createRecentErrors } from '../../../src/domain/recent-errors.js';
-import type { SchemaLoader } from '../../../src/domain/schema-registry.js';
+import { createRecentErrors } from '../../../src/domain/event/recent-errors.js';
+import type { SchemaLoader } from '../../../src/domain/schema/schema-registry.js';
 import { directoryLoader } from '../../../src/schemas/directory-loader.js';
 import { FORMAT, rawCases } from '../../fixtures/processor/raw-lines.js';
 import { quickUserAgent } from './helpers.js';

@@ -1,5 +1,5 @@
 /** Shared seams of the processor unit tests: a quick user-agent parser and a controllable sink. */
-import type { UserAgentParser } from '../../../src/domain/user-agent.js';
+import type { UserAgentParser } from '../../../src/domain/event/user-agent.js';
 import type { KafkaSink, OutMessage } from '../../../src/kafka/kafka-producer.js';
 
 /** A user-agent parser without uap-core (loading its regexes takes a while): family = first word. */

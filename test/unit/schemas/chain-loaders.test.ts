@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chainLoaders } from '../../../src/schemas/chain-loaders.js';
 import { ElError, isElError } from '../../../src/domain/errors.js';
-import type { SchemaLoader } from '../../../src/domain/schema-registry.js';
-import { isTransientSchemaFailure } from '../../../src/domain/schema-failure.js';
+import type { SchemaLoader } from '../../../src/domain/schema/schema-registry.js';
+import { isTransientSchemaFailure } from '../../../src/domain/schema/schema-failure.js';
 
 const missing: SchemaLoader = async (name) => { throw new ElError('EL_SCHEMA_NOT_FOUND', `no ${name} here`); };
 const found = (doc: unknown): SchemaLoader => async () => doc;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { directoryLoader } from '../../../src/schemas/directory-loader.js';
 import { isElError } from '../../../src/domain/errors.js';
-import { createSchemaRegistry } from '../../../src/domain/schema-registry.js';
+import { createSchemaRegistry } from '../../../src/domain/schema/schema-registry.js';
 
 const REPO = new URL('../../../schemas/', import.meta.url).pathname;
 

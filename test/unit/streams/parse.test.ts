@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat } from '../../../src/domain/format-string.js';
-import { encodeQson } from '../../../src/domain/qson.js';
-import { createUserAgentParser } from '../../../src/domain/user-agent.js';
+import { compileFormat } from '../../../src/domain/event/format-string.js';
+import { encodeQson } from '../../../src/domain/event/qson.js';
+import { createUserAgentParser } from '../../../src/domain/event/user-agent.js';
 import { parseMessage, type FailedItem, type ParsedItem, type RawMessage } from '../../../src/streams/parse.js';
 
 const userAgent = createUserAgentParser(() => ({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventCapsule } from '../../../src/domain/capsule.js';
+import type { EventCapsule } from '../../../src/domain/event/capsule.js';
 import { admits, fillTopic, routeChecked, type Checked, type RouteDeps } from '../../../src/streams/route.js';
 
 const capsule: EventCapsule = {
