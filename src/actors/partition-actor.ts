@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
 import type { Logger } from 'pino';
-import type { KafkaRecord, PartitionPipeline } from '../kafka/kafka-record.js';
+import type { KafkaRecord, PartitionPipeline } from '../adapters/kafka/kafka-record.js';
 import { partitionMachine } from './partition.machine.js';
 import type { PartitionMetrics } from './partition-metrics.js';
 

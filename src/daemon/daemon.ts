@@ -6,12 +6,12 @@ import { Gauge } from 'prom-client';
 import { ROLE_KINDS, type RoleKind, type RoleSpec } from '../domain/config/role-config.js';
 import { ElError } from '../domain/errors.js';
 import { daemonMachine } from '../supervision/daemon.machine.js';
-import { buildAdmin } from '../http/admin.js';
+import { buildAdmin } from '../adapters/http/admin.js';
 import { metricTotals } from '../observability/metric-totals.js';
 import type { Role, RoleFactory } from './role.js';
 // lag monitor hook (supervision/lag-monitor)
 import type { LagMonitor } from '../supervision/lag-monitor.js';
-import { burrowApiRoutes } from '../http/burrow-api.js';
+import { burrowApiRoutes } from '../adapters/http/burrow-api.js';
 import { createStallWatchdog, withStallWatchdog } from '../supervision/stall-watchdog.js';
 
 /** Everything a daemon is made of, injected. */

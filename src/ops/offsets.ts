@@ -9,8 +9,8 @@ import { RdKafka, type KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import { computeOffsetTargets, eventDt, partitionLag, type OffsetTargetSpec, type PartitionOffsets } from '../domain/kafka/offset-targets.js';
-import { commitGroupOffsets } from '../kafka/kafka-admin.js';
-import { createKafka, type KafkaEndpoint } from '../kafka/kafka-client.js';
+import { commitGroupOffsets } from '../adapters/kafka/kafka-admin.js';
+import { createKafka, type KafkaEndpoint } from '../adapters/kafka/kafka-client.js';
 import { classifyError } from '../supervision/classify-error.js';
 import { readAtOffsets } from './read-at-offsets.js';
 

@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { EventCapsule } from '../domain/event/capsule.js';
 import type { EventErrorInput, MessageSource } from '../domain/event/event-error.js';
-import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
-import type { ProcessorCore } from '../processor/processor-core.js';
+import type { KafkaSink, OutMessage } from '../adapters/kafka/kafka-producer.js';
+import type { ProcessorCore } from '../roles/processor/processor-core.js';
 import { routeChecked, type Checked } from '../streams/route.js';
 
 /** What a replay did. */

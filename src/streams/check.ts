@@ -6,9 +6,9 @@
  * are data here; a runner that rejects means the infrastructure failed and ends the stream.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { KafkaRecord } from '../kafka/kafka-record.js';
-import type { CheckResult } from '../processor/check-batch.js';
-import { routedOf } from '../processor/check-job.js';
+import type { KafkaRecord } from '../adapters/kafka/kafka-record.js';
+import type { CheckResult } from '../roles/processor/check-batch.js';
+import { routedOf } from '../roles/processor/check-job.js';
 import type { Routed } from './produce.js';
 
 /** What {@link check} needs. */

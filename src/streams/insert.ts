@@ -1,7 +1,7 @@
 import { Observable, bufferTime, concatMap, filter, type OperatorFunction } from 'rxjs';
 import type { Logger } from 'pino';
-import type { Completed } from '../kafka/kafka-record.js';
-import type { Database } from '../mysql/database.js';
+import type { Completed } from '../adapters/kafka/kafka-record.js';
+import type { Database } from '../adapters/mysql/database.js';
 import type { ElError } from '../domain/errors.js';
 import type { TableDefinition } from '../domain/table/table-mapping.js';
 import { adaptRow, type RowValue } from '../domain/table/table-row.js';

@@ -1,7 +1,7 @@
 import { Observable, bufferTime, filter, map, mergeMap, type OperatorFunction } from 'rxjs';
 import type { Logger } from 'pino';
-import type { Completed } from '../kafka/kafka-record.js';
-import type { KafkaSink, OutMessage } from '../kafka/kafka-producer.js';
+import type { Completed } from '../adapters/kafka/kafka-record.js';
+import type { KafkaSink, OutMessage } from '../adapters/kafka/kafka-producer.js';
 import { backoffDelay } from '../supervision/backoff.js';
 
 /** A processed record: what it turned into, and where it came from. */

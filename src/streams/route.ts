@@ -8,7 +8,7 @@
  */
 import type { EventCapsule } from '../domain/event/capsule.js';
 import { makeEventError, EVENT_ERROR_SCHEMA, type EventErrorContext, type EventErrorInput, type MessageSource } from '../domain/event/event-error.js';
-import type { OutMessage } from '../kafka/kafka-producer.js';
+import type { OutMessage } from '../adapters/kafka/kafka-producer.js';
 
 /** One output of the processor, as the router sees it. */
 export interface RouteOutput {

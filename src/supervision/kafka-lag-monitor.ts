@@ -2,7 +2,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KafkaClientOptions } from '../domain/config/kafka-options.js';
-import { kafkaLagIo } from '../kafka/kafka-lag-io.js';
+import { kafkaLagIo } from '../adapters/kafka/kafka-lag-io.js';
 import { createLagMonitor } from './lag-monitor.js';
 import type { LagMonitor, LagMonitorOptions } from './lag-monitor-api.js';
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GroupPartitionVerdict, GroupVerdict } from '../domain/burrow/evaluate-group.js';
 import type { KafkaClientOptions } from '../domain/config/kafka-options.js';
-import type { KafkaSource } from '../kafka/kafka-source-api.js';
+import type { KafkaSource } from '../adapters/kafka/kafka-source-api.js';
 
 /** One successful offset commit, as `KafkaSource.onCommit` reports it (`highWatermark` optional for polled groups). */
 export interface CommitObservation {

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ElError } from '../../src/domain/errors.js';
-import { createKafkaSink } from '../../src/kafka/kafka-producer.js';
+import { createKafkaSink } from '../../src/adapters/kafka/kafka-producer.js';
 import { BROKERS, consumeAll, freshTopic, topicSize } from '../helpers/kafka.js';
 
 const run = promisify(execFile);

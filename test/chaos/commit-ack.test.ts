@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { concatMap, map, of, Subject } from 'rxjs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createKafkaSource } from '../../src/kafka/kafka-source.js';
-import type { KafkaRecord } from '../../src/kafka/kafka-record.js';
+import { createKafkaSource } from '../../src/adapters/kafka/kafka-source.js';
+import type { KafkaRecord } from '../../src/adapters/kafka/kafka-record.js';
 import { BROKERS, freshTopic, produceLines, testKafka, uniqueName } from '../helpers/kafka.js';
 import { until } from '../helpers/wait.js';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { ElError } from '../../src/domain/errors.js';
-import { createKafkaSink } from '../../src/kafka/kafka-producer.js';
+import { createKafkaSink } from '../../src/adapters/kafka/kafka-producer.js';
 import { consumeAll, freshTopic, produceLines, testKafka, topicSize } from '../helpers/kafka.js';
 import { until } from '../helpers/wait.js';
 

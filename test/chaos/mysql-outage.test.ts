@@ -17,7 +17,7 @@ import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseConsumerArgs } from '../../src/config/parse-role-args.js';
-import { createConsumerRole } from '../../src/consumer/consumer-role.js';
+import { createConsumerRole } from '../../src/roles/consumer/consumer-role.js';
 import { tableName } from '../../src/domain/table/table-mapping.js';
 import type { PartitionStatus } from '../../src/actors/partition-status.js';
 import { BROKERS, freshTopic, produceLines, uniqueName } from '../helpers/kafka.js';

@@ -10,9 +10,9 @@ import { compileFormat, type ParseResult } from '../../src/domain/event/format-s
 import { encapsulate, type EventCapsule } from '../../src/domain/event/capsule.js';
 import { capsuleUuid } from '../../src/domain/event/uuid.js';
 import { createSchemaRegistry } from '../../src/domain/schema/schema-registry.js';
-import { createMessageChecker } from '../../src/processor/check-message.js';
+import { createMessageChecker } from '../../src/roles/processor/check-message.js';
 import { ElError } from '../../src/domain/errors.js';
-import { loadUserAgentParser } from '../../src/user-agent/load-regexes.js';
+import { loadUserAgentParser } from '../../src/adapters/user-agent/load-regexes.js';
 import { tableFor } from '../../src/domain/table/table-mapping.js';
 import { createTableDdl } from '../../src/domain/table/table-ddl.js';
 import { rowFor } from '../../src/domain/table/table-row.js';

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { RdKafka, type KafkaJS } from '@confluentinc/kafka-javascript';
 import { pino } from 'pino';
-import { commitGroupOffsets } from '../../src/kafka/kafka-admin.js';
-import { clientConfig, createKafka } from '../../src/kafka/kafka-client.js';
+import { commitGroupOffsets } from '../../src/adapters/kafka/kafka-admin.js';
+import { clientConfig, createKafka } from '../../src/adapters/kafka/kafka-client.js';
 
 /** Bootstrap brokers for integration tests: `EL_KAFKA_BROKERS` (comma-separated) or 127.0.0.1:9092. */
 export const BROKERS: readonly string[] = (process.env.EL_KAFKA_BROKERS ?? '127.0.0.1:9092')

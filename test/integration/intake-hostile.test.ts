@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { parseIntakeArgs } from '../../src/config/parse-role-args.js';
-import { createIntake } from '../../src/intake/intake-role.js';
-import { HTTP_LIMITS } from '../../src/http/intake-app.js';
+import { createIntake } from '../../src/roles/intake/intake-role.js';
+import { HTTP_LIMITS } from '../../src/adapters/http/intake-app.js';
 import { BROKERS, freshTopic } from '../helpers/kafka.js';
 import { until } from '../helpers/wait.js';
 

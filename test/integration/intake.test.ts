@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { parseIntakeArgs } from '../../src/config/parse-role-args.js';
-import { createIntake, type IntakeRole } from '../../src/intake/intake-role.js';
+import { createIntake, type IntakeRole } from '../../src/roles/intake/intake-role.js';
 import { BROKERS, consumeAll, freshTopic, testKafka, uniqueName } from '../helpers/kafka.js';
 
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { bufferTime, concatMap, filter, from, map, of, type Observable } from 'rxjs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createKafkaSource } from '../../src/kafka/kafka-source.js';
-import type { Completed, KafkaRecord } from '../../src/kafka/kafka-record.js';
+import { createKafkaSource } from '../../src/adapters/kafka/kafka-source.js';
+import type { Completed, KafkaRecord } from '../../src/adapters/kafka/kafka-record.js';
 import { createLagMonitor, type LagGroupReport } from '../../src/supervision/lag-monitor.js';
-import { kafkaLagIo } from '../../src/kafka/kafka-lag-io.js';
-import { buildAdmin } from '../../src/http/admin.js';
-import { burrowApiRoutes } from '../../src/http/burrow-api.js';
+import { kafkaLagIo } from '../../src/adapters/kafka/kafka-lag-io.js';
+import { buildAdmin } from '../../src/adapters/http/admin.js';
+import { burrowApiRoutes } from '../../src/adapters/http/burrow-api.js';
 import { BROKERS, freshTopic, testKafka, testProducer, uniqueName } from '../helpers/kafka.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -5,7 +5,7 @@ import { encapsulate } from '../../src/domain/event/capsule.js';
 import { compileFormat, type ParseResult } from '../../src/domain/event/format-string.js';
 import { createUserAgentParser } from '../../src/domain/event/user-agent.js';
 import { capsuleUuid } from '../../src/domain/event/uuid.js';
-import { formatRawLine, isoSeconds } from '../../src/intake/raw-line.js';
+import { formatRawLine, isoSeconds } from '../../src/roles/intake/raw-line.js';
 import { parseMessage } from '../../src/streams/parse.js';
 
 /** A stand-in for uap-core that echoes the user agent, so the round trip can check it. */

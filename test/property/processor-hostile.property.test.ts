@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { compileFormat } from '../../src/domain/event/format-string.js';
 import { createSchemaRegistry } from '../../src/domain/schema/schema-registry.js';
 import { capsuleUuid } from '../../src/domain/event/uuid.js';
-import { createMessageChecker } from '../../src/processor/check-message.js';
+import { createMessageChecker } from '../../src/roles/processor/check-message.js';
 import { routeChecked, type RouteDeps } from '../../src/streams/route.js';
-import { quickUserAgent } from '../unit/processor/helpers.js';
+import { quickUserAgent } from '../unit/roles/processor/helpers.js';
 
 const SCHEMAS: Record<string, unknown> = {
   Free: { properties: { n: { type: 'integer' }, constructor: { type: 'string' } } },

@@ -5,7 +5,7 @@ import { ElError } from '../../domain/errors.js';
 import { parseKafkaCluster, parseUri } from '../../domain/config/uri.js';
 import { formatBucket } from '../../domain/table/audit-compare.js';
 import { createLogger } from '../../observability/logger.js';
-import { createKafka } from '../../kafka/kafka-client.js';
+import { createKafka } from '../../adapters/kafka/kafka-client.js';
 import { openOpsConnection } from '../../ops/purge.js';
 import { runAudit } from '../../ops/audit.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { parseConsumerArgs } from '../../config/parse-role-args.js';
-import { createConsumerRole } from '../../consumer/consumer-role.js';
+import { createConsumerRole } from '../../roles/consumer/consumer-role.js';
 import { runRoleStandalone } from '../run-role.js';
 
 const help = `usage: eventlogging consumer [--schemas-path DIR] [--schema-uri-base URL] [--error-output URI]

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { parseIntakeArgs } from '../../config/parse-role-args.js';
 import { runRoleStandalone } from '../run-role.js';
-import { createIntake } from '../../intake/intake-role.js';
+import { createIntake } from '../../roles/intake/intake-role.js';
 
 const help = `usage: eventlogging intake [--port N] [--host H] [--max-query-length N] [--recv-from NAME]
                           [--seq-state FILE] [--schemas-path DIR] [--schema-uri-base URL] OUTPUT

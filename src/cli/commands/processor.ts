@@ -3,11 +3,11 @@ import type { Command } from '../command.js';
 import { parseProcessorArgs } from '../../config/parse-role-args.js';
 import { createLogger } from '../../observability/logger.js';
 import { createRegistry } from '../../observability/metrics.js';
-import { createProcessor } from '../../processor/processor-role.js';
-import { createProcessorCore } from '../../processor/processor-core.js';
-import { createProcessorMetrics } from '../../processor/processor-metrics.js';
-import { openProcessorOutputs } from '../../processor/processor-outputs.js';
-import { runPipeProcessor } from '../../processor/pipe-processor.js';
+import { createProcessor } from '../../roles/processor/processor-role.js';
+import { createProcessorCore } from '../../roles/processor/processor-core.js';
+import { createProcessorMetrics } from '../../roles/processor/processor-metrics.js';
+import { openProcessorOutputs } from '../../roles/processor/processor-outputs.js';
+import { runPipeProcessor } from '../../roles/processor/pipe-processor.js';
 
 const help = `usage: eventlogging processor [--sid ID] [--output-invalid [URI]] [--valid-mixed-allow REGEX]
                              [--valid-mixed-deny REGEX] [--max-in-flight N] [--check-threads N]

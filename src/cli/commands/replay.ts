@@ -5,10 +5,10 @@ import type { Command, CommandIo } from '../command.js';
 import { ElError, isElError } from '../../domain/errors.js';
 import type { ProcessorConfig } from '../../domain/config/role-config.js';
 import { parseUri, type EndpointUri } from '../../domain/config/uri.js';
-import { createKafka } from '../../kafka/kafka-client.js';
+import { createKafka } from '../../adapters/kafka/kafka-client.js';
 import { createLogger } from '../../observability/logger.js';
-import { createProcessorCore } from '../../processor/processor-core.js';
-import { openProcessorOutputs } from '../../processor/processor-outputs.js';
+import { createProcessorCore } from '../../roles/processor/processor-core.js';
+import { openProcessorOutputs } from '../../roles/processor/processor-outputs.js';
 import { replayKafka, replayStream, type ReplayDeps } from '../../ops/replay.js';
 
 /** The production raw-line FORMAT, the default for replaying `processor`/`validation` errors. */

@@ -4,11 +4,11 @@ import { ElError } from '../../domain/errors.js';
 import { loadConfigDir } from '../../config/load-config-dir.js';
 import { createLogger } from '../../observability/logger.js';
 import { createRegistry } from '../../observability/metrics.js';
-import { parseHostPort } from '../../http/admin.js';
+import { parseHostPort } from '../../adapters/http/admin.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { roleFactories } from '../../daemon/role-factories.js';
 import { createKafkaLagMonitor } from '../../supervision/kafka-lag-monitor.js';
-import { createKafka } from '../../kafka/kafka-client.js';
+import { createKafka } from '../../adapters/kafka/kafka-client.js';
 
 const help = `usage: eventlogging run --config-dir DIR [--admin HOST:PORT]
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.js';
 import { ElError } from '../../domain/errors.js';
 import { parseKafkaCluster } from '../../domain/config/uri.js';
-import { createKafka } from '../../kafka/kafka-client.js';
+import { createKafka } from '../../adapters/kafka/kafka-client.js';
 import { createLogger } from '../../observability/logger.js';
 import { assertTopicExists } from '../../ops/offsets.js';
 import { followErrors, formatErrorLine } from '../../ops/tail-errors.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseConsumerArgs } from '../../../src/config/parse-role-args.js';
-import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
+import { createConsumerRole } from '../../../src/roles/consumer/consumer-role.js';
 import { tableName } from '../../../src/domain/table/table-mapping.js';
 import { freshTopic, produceLines, resetGroupToEarliest, uniqueName, BROKERS, consumeAll, testKafka } from '../../helpers/kafka.js';
 import { openDb } from '../../helpers/mariadb.js';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { Subject, concatMap, bufferTime, filter, map, delay, of, type Observable } from 'rxjs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createKafkaSource } from '../../../src/kafka/kafka-source.js';
-import type { Completed, KafkaRecord } from '../../../src/kafka/kafka-record.js';
+import { createKafkaSource } from '../../../src/adapters/kafka/kafka-source.js';
+import type { Completed, KafkaRecord } from '../../../src/adapters/kafka/kafka-record.js';
 import { BROKERS, freshTopic, produceLines, testKafka, uniqueName } from '../../helpers/kafka.js';
 import { until } from '../../helpers/wait.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseConsumerArgs } from '../../../src/config/parse-role-args.js';
-import { createConsumerRole } from '../../../src/consumer/consumer-role.js';
+import { createConsumerRole } from '../../../src/roles/consumer/consumer-role.js';
 import { tableName } from '../../../src/domain/table/table-mapping.js';
 import { offsetsCommand } from '../../../src/cli/commands/offsets.js';
 import type { OffsetsReport } from '../../../src/ops/offsets.js';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseIntakeArgs, parseProcessorArgs } from '../../../src/config/parse-role-args.js';
-import { createIntake } from '../../../src/intake/intake-role.js';
-import { createProcessorRole } from '../../../src/processor/processor-role.js';
+import { createIntake } from '../../../src/roles/intake/intake-role.js';
+import { createProcessorRole } from '../../../src/roles/processor/processor-role.js';
 import { BROKERS, consumeAll, freshTopic, topicSize, uniqueName } from '../../helpers/kafka.js';
 import { until } from '../../helpers/wait.js';
 

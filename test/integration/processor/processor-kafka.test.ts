@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseProcessorArgs } from '../../../src/config/parse-role-args.js';
-import { createProcessor, type ProcessorRole } from '../../../src/processor/processor-role.js';
+import { createProcessor, type ProcessorRole } from '../../../src/roles/processor/processor-role.js';
 import { BROKERS, consumeAll, freshTopic, produceLines, uniqueName, committedTotal, topicSize, membersWithPartitions } from '../../helpers/kafka.js';
 import { until } from '../../helpers/wait.js';
 import { FORMAT, rawCases, type RawCase } from '../../fixtures/processor/raw-lines.js';

@@ -4,7 +4,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createDatabase } from '../../../src/mysql/database.js';
+import { createDatabase } from '../../../src/adapters/mysql/database.js';
 import { insert, type InsertItem, type Rejected } from '../../../src/streams/insert.js';
 import { tableFor } from '../../../src/domain/table/table-mapping.js';
 import { createTableDdl } from '../../../src/domain/table/table-ddl.js';

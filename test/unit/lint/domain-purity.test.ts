@@ -20,7 +20,7 @@ test('the lint rule rejects clock reads in src/domain but allows them elsewhere'
   const code = 'export const t = Date.now();\nexport const d = new Date();\n';
   const inDomain = await problems(code, 'src/domain/example.ts');
   assert.equal(inDomain.filter((p) => /no-restricted-(properties|syntax)/.test(p)).length, 2);
-  const outside = await problems(code, 'src/kafka/example.ts');
+  const outside = await problems(code, 'src/adapters/kafka/example.ts');
   assert.deepEqual(outside.filter((p) => /no-restricted/.test(p)), []);
 });
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Subject, from, lastValueFrom, toArray } from 'rxjs';
-import type { KafkaRecord } from '../../../src/kafka/kafka-record.js';
-import type { CheckResult } from '../../../src/processor/check-batch.js';
+import type { KafkaRecord } from '../../../src/adapters/kafka/kafka-record.js';
+import type { CheckResult } from '../../../src/roles/processor/check-batch.js';
 import { check } from '../../../src/streams/check.js';
 import type { Routed } from '../../../src/streams/produce.js';
 

@@ -75,7 +75,7 @@ describe('parse stage', () => {
 
 describe('parse stage over test/fixtures/raw/sample.log (real uap-core regexes)', async () => {
   const { readFileSync } = await import('node:fs');
-  const { loadUserAgentParser } = await import('../../../src/user-agent/load-regexes.js');
+  const { loadUserAgentParser } = await import('../../../src/adapters/user-agent/load-regexes.js');
   const realParse = compileFormat('%q %{recvFrom}s %{seqId}d %D %{ip}i %u', { userAgent: loadUserAgentParser() });
   const dir = new URL('../../fixtures/raw/', import.meta.url);
   const lines = readFileSync(new URL('sample.log', dir), 'utf8').split('\n').filter((l) => l !== '');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Subject, toArray, lastValueFrom } from 'rxjs';
 import { pino } from 'pino';
 import { produce, type Routed } from '../../../src/streams/produce.js';
-import type { KafkaSink, OutMessage } from '../../../src/kafka/kafka-producer.js';
+import type { KafkaSink, OutMessage } from '../../../src/adapters/kafka/kafka-producer.js';
 
 const logger = pino({ level: 'silent' });
 const routed = (offset: number): Routed => ({ offset, messages: [{ topic: 't', value: `v${offset}` }] });
