@@ -41,7 +41,7 @@ import { built } from './lib/built.js';
 // The role from the build, as production runs it (bench/lib/built.ts); the raw side's SQL text and
 // rows come from src/, which is the same code.
 const { parseConsumerArgs } = await built<typeof import('../src/config/parse-role-args.js')>('config/parse-role-args.js');
-const { createConsumerRole } = await built<typeof import('../src/roles/consumer/consumer-role.js')>('consumer/consumer-role.js');
+const { createConsumerRole } = await built<typeof import('../src/roles/consumer/consumer-role.js')>('roles/consumer/consumer-role.js');
 
 const R = scaled(300_000, 1000);
 const BATCH = 1000;

@@ -11,7 +11,7 @@ import { built } from './lib/built.js';
 
 // The build, as production runs it (see bench/lib/built.ts), like the processor it is compared with.
 const { parseProcessorArgs } = await built<typeof import('../src/config/parse-role-args.js')>('config/parse-role-args.js');
-const { createProcessorCore } = await built<typeof import('../src/roles/processor/processor-core.js')>('processor/processor-core.js');
+const { createProcessorCore } = await built<typeof import('../src/roles/processor/processor-core.js')>('roles/processor/processor-core.js');
 const { routeChecked } = await built<typeof import('../src/streams/route.js')>('streams/route.js');
 
 /** A realistic mix: mostly valid events (the fixture's 7/10 valid lines, plus valid repeats). */

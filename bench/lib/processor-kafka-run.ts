@@ -12,7 +12,7 @@ import { FORMAT } from '../../test/fixtures/processor/raw-lines.js';
 import { benchLines, domainRate } from '../processor-pipe.js';
 
 const { parseProcessorArgs } = await built<typeof import('../../src/config/parse-role-args.js')>('config/parse-role-args.js');
-const { createProcessor } = await built<typeof import('../../src/roles/processor/processor-role.js')>('processor/processor-role.js');
+const { createProcessor } = await built<typeof import('../../src/roles/processor/processor-role.js')>('roles/processor/processor-role.js');
 
 /** Figures of one processor run. */
 export interface ProcessorKafkaResult {
