@@ -5,10 +5,12 @@
  * offset order. A job that waits on a schema lookup holds back only the marks behind it. Errors
  * are data here; a runner that rejects means the infrastructure failed and ends the stream.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { mergeMap, type OperatorFunction } from 'rxjs';
 import type { KafkaRecord } from '../adapters/kafka/kafka-record.js';
 import type { CheckResult } from '../roles/processor/check-batch.js';
 import { routedOf } from '../roles/processor/check-job.js';
+import { bursts } from './bursts.js';
+import { orderedMap } from './ordered-map.js';
 import type { Routed } from './produce.js';
 
 /** What {@link check} needs. */
@@ -23,99 +25,30 @@ export interface CheckDeps {
   readonly batchesInFlight?: number;
 }
 
-interface Job {
-  readonly records: readonly KafkaRecord[];
-  routed?: Routed[];
-}
-
-/** The batched check stage. */
+/**
+ * The batched check stage: each burst of records is one job for the runner, at most
+ * `batchesInFlight` jobs awaited at once (orderedMap), and every record's mark comes out in
+ * offset order.
+ */
 export function check(deps: CheckDeps): OperatorFunction<KafkaRecord, Routed> {
   const maxBatch = Math.max(1, deps.maxBatch ?? 1000);
-  const inFlightLimit = Math.max(1, deps.batchesInFlight ?? 4);
-  return (source) => new Observable<Routed>((subscriber) => {
-    let gathering: KafkaRecord[] = [];
-    let flushQueued = false;
-    /** Jobs in input order, from the oldest whose marks are not out yet. */
-    const jobs: Job[] = [];
-    let running = 0;
-    let sourceDone = false;
-    let closed = false;
-
-    function finished(job: Job, result: CheckResult): void {
-      if (closed) return;
-      deps.onResult?.(result, job.records);
-      job.routed = routedOf(job.records.map((r) => r.offset), result);
-      running -= 1;
-      pump();
-    }
-
-    function start(records: KafkaRecord[]): void {
-      const job: Job = { records };
-      jobs.push(job);
-      running += 1;
+  const concurrency = Math.max(1, deps.batchesInFlight ?? 4);
+  const marksOf = (records: readonly KafkaRecord[], result: CheckResult): Routed[] => {
+    deps.onResult?.(result, records);
+    return routedOf(records.map((r) => r.offset), result);
+  };
+  return (source) => source.pipe(
+    bursts(maxBatch),
+    orderedMap((records: KafkaRecord[]): Routed[] | Promise<Routed[]> => {
       let result: CheckResult | Promise<CheckResult>;
       try {
         result = deps.run(records);
       } catch (error) {
-        closed = true;
-        subscriber.error(error);
-        return;
+        // A runner that throws failed like one that rejects: the stream ends with its error.
+        return Promise.reject(error);
       }
-      if (result instanceof Promise) {
-        result.then((r) => finished(job, r), (error: unknown) => {
-          if (closed) return;
-          closed = true;
-          subscriber.error(error);
-        });
-      } else {
-        finished(job, result);
-      }
-    }
-
-    /** Emits finished jobs from the head, starts gathered records while there is room, completes at the end. */
-    function pump(): void {
-      while (!closed && jobs.length > 0 && jobs[0]!.routed !== undefined) {
-        const job = jobs.shift()!;
-        for (const r of job.routed!) {
-          if (closed) return;
-          subscriber.next(r);
-        }
-      }
-      if (closed) return;
-      while (gathering.length > 0 && running < inFlightLimit) {
-        const records = gathering.length > maxBatch ? gathering.splice(0, maxBatch) : gathering;
-        if (records === gathering) gathering = [];
-        start(records);
-        if (closed) return;
-      }
-      if (sourceDone && gathering.length === 0 && jobs.length === 0) subscriber.complete();
-    }
-
-    const subscription = source.subscribe({
-      next(record) {
-        gathering.push(record);
-        if (gathering.length >= maxBatch && running < inFlightLimit) pump();
-        else if (!flushQueued) {
-          // Records of one fetch arrive in one synchronous burst: send them as one job.
-          flushQueued = true;
-          queueMicrotask(() => {
-            flushQueued = false;
-            pump();
-          });
-        }
-      },
-      error(error: unknown) {
-        closed = true;
-        subscriber.error(error);
-      },
-      complete() {
-        sourceDone = true;
-        pump();
-      },
-    });
-    return () => {
-      closed = true;
-      subscription.unsubscribe();
-    };
-  });
+      return result instanceof Promise ? result.then((r) => marksOf(records, r)) : marksOf(records, result);
+    }, { concurrency }),
+    mergeMap((marks) => marks),
+  );
 }

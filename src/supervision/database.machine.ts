@@ -15,6 +15,26 @@ export type DatabaseEvent =
   | { type: 'db.stop' };
 
 /**
+ * `failing` and `down` probe alike: wait the backoff, probe, back to `up` on success; `onError`
+ * says where a failed probe leads.
+ */
+function probeLoop<const E>(onError: E) {
+  return {
+    initial: 'waiting',
+    states: {
+      waiting: { after: { backoff: 'probing' } },
+      probing: {
+        invoke: {
+          src: 'probe',
+          onDone: { target: '#database.up', actions: 'recordRecovery' },
+          onError,
+        },
+      },
+    },
+  } as const;
+}
+
+/**
  * The database as the consumers see it: `up`, `failing` (errors seen, probing with backoff),
  * `down` (still failing after `downAfter` probes; backoff capped) and back to `up` when a probe
  * succeeds. While it is not `up`, writers wait instead of inserting, so partitions pause and
@@ -43,6 +63,10 @@ export const databaseMachine = setup({
   delays: {
     backoff: ({ context }) => backoffDelay(context.failures, context.backoffInitialMs, context.backoffMaxMs),
   },
+  guards: {
+    /** This failed probe is the one after which the database counts as down. */
+    downNext: ({ context }) => context.failures + 1 >= context.downAfter,
+  },
 }).createMachine({
   id: 'database',
   context: ({ input }) => ({ ...input, failures: 0, outages: 0, lastError: undefined }),
@@ -61,35 +85,11 @@ export const databaseMachine = setup({
         },
       },
     },
-    failing: {
-      initial: 'waiting',
-      states: {
-        waiting: { after: { backoff: 'probing' } },
-        probing: {
-          invoke: {
-            src: 'probe',
-            onDone: { target: '#database.up', actions: 'recordRecovery' },
-            onError: [
-              { guard: ({ context }) => context.failures + 1 >= context.downAfter, target: '#database.down', actions: 'recordProbeFailure' },
-              { target: 'waiting', actions: 'recordProbeFailure' },
-            ],
-          },
-        },
-      },
-    },
-    down: {
-      initial: 'waiting',
-      states: {
-        waiting: { after: { backoff: 'probing' } },
-        probing: {
-          invoke: {
-            src: 'probe',
-            onDone: { target: '#database.up', actions: 'recordRecovery' },
-            onError: { target: 'waiting', actions: 'recordProbeFailure' },
-          },
-        },
-      },
-    },
+    failing: probeLoop([
+      { guard: 'downNext', target: '#database.down', actions: 'recordProbeFailure' },
+      { target: 'waiting', actions: 'recordProbeFailure' },
+    ]),
+    down: probeLoop({ target: 'waiting', actions: 'recordProbeFailure' }),
     stopped: { type: 'final' },
   },
 });

@@ -44,13 +44,10 @@ function assertValidIdentifiers(names: readonly string[]): void {
   }
 }
 
+/** The oracle: the value at `path`, through own properties of plain objects only (never an array's or a prototype's). */
 function at(event: unknown, path: readonly string[]): unknown {
-  let value = event;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+  const isRecord = (v: unknown): v is Record<string, unknown> => Object.prototype.toString.call(v) === '[object Object]';
+  return path.reduce<unknown>((v, key) => (isRecord(v) && Object.hasOwn(v, key) ? v[key] : undefined), event);
 }
 
 test('every identifier is a valid, unique, safely quoted MySQL identifier', () => {

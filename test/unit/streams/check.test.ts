@@ -96,3 +96,12 @@ test('a runner that fails ends the stream with its error (the infrastructure fai
   await flush();
   assert.equal((failure as Error).message, 'thread gone');
 });
+
+test('a runner that throws ends the stream with its error too', async () => {
+  const input = new Subject<KafkaRecord>();
+  let failure: unknown;
+  input.pipe(check({ run: () => { throw new Error('no thread'); } })).subscribe({ error: (e: unknown) => { failure = e; } });
+  input.next(record(0));
+  await flush();
+  assert.equal((failure as Error).message, 'no thread');
+});
