@@ -86,7 +86,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       onFailed: (message) => restarts.failed(topic, partition, message),
       io: {
         pause: () => consumer?.pause([{ topic, partition }]),
-        resume: () => resumeAfterPause(topic, partition, plog),
+        resume: () => seekThenResume(topic, partition, entries.get(key(topic, partition))?.expectedNext, plog),
         async commit(offset) {
           if (!consumer) throw new Error('no consumer to commit with');
           await commits.commit(consumer, topic, partition, offset);
@@ -102,26 +102,23 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   }
 
   /**
-   * Records fetched but not taken while the partition filled up were consumed as far as the
-   * client knows, and pausing set its resume position past them. Seek to the first record not
-   * taken while still paused, and resume only once the seek is done, so that fetching restarts
-   * exactly there whatever happened during the pause (a loaded run once lost the tail of a
-   * partition here).
+   * Seeks a paused partition to `offset` and resumes it once the seek is done. After
+   * backpressure, records fetched but not taken were consumed as far as the client knows, and
+   * pausing set its resume position past them: seeking to the first record not taken makes
+   * fetching restart exactly there whatever happened during the pause (a loaded run once lost
+   * the tail of a partition here). A restart seeks to the committed offset.
    */
-  function resumeAfterPause(topic: string, partition: number, plog: Logger): void {
+  function seekThenResume(topic: string, partition: number, offset: number | undefined, plog: Logger): void {
     const c = consumer;
     const resume = (): void => {
       // After a revoke the consumer may be gone; resuming then is meaningless but harmless.
-      try {
-        c?.resume([{ topic, partition }]);
-      } catch { /* consumer already disconnected */ }
+      try { c?.resume([{ topic, partition }]); } catch { /* consumer already disconnected */ }
       plog.info('partition resumed');
     };
-    const entry = entries.get(key(topic, partition));
-    if (c === undefined || entry === undefined) return resume();
+    if (c === undefined || offset === undefined) return resume();
     try {
-      c.seek({ topic, partition, offset: entry.expectedNext }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
-        if (error) plog.warn({ err: error, offset: entry.expectedNext }, 'seek before resuming failed');
+      c.seek({ topic, partition, offset }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
+        if (error) plog.warn({ err: error, offset }, 'seek before resuming failed');
         resume();
       });
     } catch {
@@ -169,6 +166,12 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     // Everything here was taken already (a refetch after a seek).
     if (firstNew === undefined) return undefined;
     const snapshot = entry.actor.getSnapshot();
+    // A failed actor takes nothing until its restart, which seeks to the committed offset and
+    // resumes: stop fetching meanwhile rather than fetch the same records again every poll.
+    if (partitionStateName(snapshot.value) === 'failed') {
+      try { consumer?.pause([{ topic, partition }]); } catch { /* consumer already disconnected */ }
+      return undefined;
+    }
     // A paused or draining actor takes nothing: the records are fetched again after a seek.
     if (snapshot.status !== 'active' || partitionStateName(snapshot.value) !== 'flowing') return entry.expectedNext;
     const admission = admitBatch(entry.expectedNext, firstNew.offset, pollIndex, entry.gapProbe, ++probeIds);
@@ -341,7 +344,8 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       const from = committed >= 0 ? committed : entry.startOffset;
       restartAt.set(k, from);
       // Records the old actor had taken but not made durable are fetched again from here.
-      seek(topic, partition, from);
+      // A failed partition was paused (see dispatch); any restarted one resumes once sought.
+      seekThenResume(topic, partition, from, logger.child({ topic, partition }));
       logger.warn({ topic, partition, from }, 'partition actor restarted: fetching again from the committed offset');
       return true;
     } finally {
