@@ -37,8 +37,9 @@ const inFlight = (c: PartitionContext) => c.received - c.completed;
 /**
  * One assigned partition: it owns the partition's pipeline, turns in-flight depth into an explicit
  * `backpressured` state (the partition is paused while in it), commits the offset of the last
- * durable record on a timer and never before, and drains on revoke. All I/O (the pipeline,
- * pause/resume, commit) lives in invoked actors that the Kafka source provides.
+ * durable record (never before it is durable, at most once per commit interval), and drains on
+ * revoke. All I/O (the pipeline, pause/resume, commit) lives in invoked actors that the Kafka
+ * source provides.
  */
 export const partitionMachine = setup({
   types: {
@@ -103,25 +104,26 @@ export const partitionMachine = setup({
             },
           },
         },
+        // The first durable record after a quiet spell is committed at once (a batch role's last
+        // batch is not left waiting for a timer); then at most one commit per interval, each
+        // carrying everything that became durable meanwhile.
         commit: {
-          initial: 'idle',
+          initial: 'ready',
           states: {
-            idle: {
-              after: {
-                commitInterval: [
-                  { guard: 'hasUncommitted', target: 'committing' },
-                  { target: 'idle', reenter: true },
-                ],
-              },
+            ready: {
+              always: { guard: 'hasUncommitted', target: 'committing' },
             },
             committing: {
               invoke: {
                 src: 'commit',
                 input: ({ context }) => ({ offset: context.durableNext }),
-                onDone: { target: 'idle', actions: assign({ committedNext: ({ event }) => event.output }) },
+                onDone: { target: 'resting', actions: assign({ committedNext: ({ event }) => event.output }) },
                 // A failed commit is not lost work: the next one carries a later offset.
-                onError: { target: 'idle', actions: assign({ commitFailures: ({ context }) => context.commitFailures + 1 }) },
+                onError: { target: 'resting', actions: assign({ commitFailures: ({ context }) => context.commitFailures + 1 }) },
               },
+            },
+            resting: {
+              after: { commitInterval: 'ready' },
             },
           },
         },

@@ -1,6 +1,7 @@
 /**
  * The shape of one CLI subcommand. Each lives in `src/cli/commands/<name>.ts` and is listed in
- * `src/cli/commands/index.ts`; `main.ts` does argument-file expansion, help and exit codes.
+ * `src/cli/commands/index.ts` (its module loaded only when it runs); `main.ts` does argument-file
+ * expansion, help and exit codes.
  */
 export interface CommandIo {
   readonly stdin: NodeJS.ReadableStream;

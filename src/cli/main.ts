@@ -1,12 +1,13 @@
 import { expandArgumentFiles } from './argument-files.js';
-import { commands } from './commands/index.js';
+import { loadCommand, loadCommands } from './commands/index.js';
 import type { CommandIo } from './command.js';
 import { isUsageError } from './usage-errors.js';
 
 /** Exit codes: 0 ok, 1 the command ran and found a problem, 2 usage or config error, 70 internal error. */
 export const EXIT = Object.freeze({ ok: 0, problem: 1, usage: 2, internal: 70 });
 
-function topHelp(): string {
+async function topHelp(): Promise<string> {
+  const commands = await loadCommands();
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'usage: eventlogging <command> [args...]   (any argument may be @FILE: one argument per line)',
@@ -29,12 +30,12 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
   const [name, ...rest] = args;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(`${topHelp()}\n`);
+    io.stdout.write(`${await topHelp()}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    io.stderr.write(`eventlogging: unknown command '${name}'\n\n${topHelp()}\n`);
+    io.stderr.write(`eventlogging: unknown command '${name}'\n\n${await topHelp()}\n`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

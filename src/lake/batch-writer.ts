@@ -5,11 +5,11 @@
  * into its hour's folder, so a reader never sees a half-written file. DuckDB does the parsing
  * and typing, in C++ on every core, not this thread.
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake/lake-layout.js';
+import { hourPath, lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake/lake-layout.js';
 import type { LakeColumn } from '../domain/lake/lake-columns.js';
-import { copyPartitionedSql, loadBatchSql } from '../domain/lake/lake-sql.js';
+import { copyHourSql, copyPartitionedSql, loadBatchSql } from '../domain/lake/lake-sql.js';
 import type { Engine } from './duckdb.js';
 
 /** Where staged files wait, under the root (hidden from the `event` tree). */
@@ -38,17 +38,57 @@ export type ColumnsOf = (schema: string, revision: number) => Promise<readonly L
 
 let batches = 0;
 
-/** The lines as one buffer, each followed by a line break (one write instead of one per record). */
-function joinLines(lines: readonly (string | Uint8Array)[]): Buffer {
-  const parts = lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l));
-  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + p.length + 1, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-    out[at++] = 10;
+/** Hours of one schema revision a batch writes file by file; more are written by one partitioned write. */
+const HOUR_FILES_AT_MOST = 4;
+
+/** A schema revision's rows in a loaded batch, and the hours they fall in. */
+interface LoadedRevision {
+  readonly schema: string;
+  readonly revision: number;
+  readonly hours: readonly LakeHour[];
+  readonly n: number;
+}
+
+/** The load's answer (rows per schema, revision and hour, ordered) grouped by schema revision. */
+function revisionsOf(counts: readonly Record<string, unknown>[]): LoadedRevision[] {
+  const out: Array<{ schema: string; revision: number; hours: LakeHour[]; n: number }> = [];
+  for (const c of counts) {
+    const schema = String(c.schema);
+    const revision = Number(c.revision);
+    let last = out[out.length - 1];
+    if (last?.schema !== schema || last.revision !== revision) {
+      last = { schema, revision, hours: [], n: 0 };
+      out.push(last);
+    }
+    last.hours.push({ year: Number(c.year), month: Number(c.month), day: Number(c.day), hour: Number(c.hour) });
+    last.n += Number(c.n);
   }
   return out;
+}
+
+const LINE_BREAK = Buffer.from('\n');
+
+/**
+ * Writes the lines to `path`, each followed by a line break, in one gathered write: the records'
+ * buffers go to the kernel as they are, not copied into one buffer first.
+ */
+async function writeLines(path: string, lines: readonly (string | Uint8Array)[]): Promise<void> {
+  const parts: Uint8Array[] = new Array(lines.length * 2);
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    parts[2 * i] = typeof line === 'string' ? Buffer.from(line) : line;
+    parts[2 * i + 1] = LINE_BREAK;
+    bytes += parts[2 * i]!.length + 1;
+  }
+  const file = await open(path, 'w');
+  try {
+    const { bytesWritten } = await file.writev(parts);
+    // A short write (a full disk) fails the batch, which is retried, rather than losing its tail.
+    if (bytesWritten !== bytes) throw new Error(`${path}: wrote ${bytesWritten} of ${bytes} bytes`);
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -65,18 +105,14 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   try {
     const input = join(stage, 'input.json');
-    await writeFile(input, joinLines(lines));
+    await writeLines(input, lines);
     const staged: string[] = [];
-    let outMade = false;
     // One connection for the whole batch: its temporary table lives there.
     await engine.session(async (conn) => {
       try {
-        const kinds = await conn.all(loadBatchSql(id, input));
+        const kinds = revisionsOf(await conn.all(loadBatchSql(id, input)));
         let loaded = 0;
-        for (const k of kinds) {
-          const schema = String(k.schema);
-          const revision = Number(k.revision);
-          const n = Number(k.n);
+        for (const { schema, revision, hours, n } of kinds) {
           loaded += n;
           const columns = await columnsOf(schema, revision);
           if (columns === undefined) {
@@ -84,13 +120,22 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
             continue;
           }
           const table = lakeTableOf(schema);
-          // DuckDB makes the partition folders, not their parent.
-          if (!outMade) {
+          const fileName = `part-${name}-r${revision}`;
+          if (hours.length <= HOUR_FILES_AT_MOST) {
+            // The usual batch spans an hour or two: a file per hour, each written where it goes.
+            for (const hour of hours) {
+              const file = join(stage, 'out', table, hourPath(hour), `${fileName}-0.parquet`);
+              await mkdir(dirname(file), { recursive: true });
+              await conn.all(copyHourSql(id, columns, schema, revision, hour, file));
+              staged.push(file);
+            }
+          } else {
+            // A replay of old events may span many hours: one partitioned write makes the folders.
+            // DuckDB makes the partition folders, not their parent.
             await mkdir(join(stage, 'out'), { recursive: true });
-            outMade = true;
+            const [copied] = await conn.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), fileName));
+            staged.push(...((copied?.Files ?? []) as string[]));
           }
-          const [copied] = await conn.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), `part-${name}-r${revision}`));
-          staged.push(...((copied?.Files ?? []) as string[]));
           add(rows, table, n);
         }
         if (lines.length > loaded) add(rejected, 'EL_VALIDATION_FAILED', lines.length - loaded);

