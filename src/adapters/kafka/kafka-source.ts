@@ -227,9 +227,14 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     }
   }
 
+  /**
+   * Seeks back to the first record not taken. The binding waits at least 10 ms for the answer
+   * even when asked not to wait, and a busy client misses that (a warning per pause, wrongly);
+   * the resume after backpressure seeks there again in any case.
+   */
   function seek(topic: string, partition: number, offset: number): void {
-    consumer?.seek({ topic, partition, offset }, 0, (error: LibrdKafkaError | null) => {
-      if (error) logger.warn({ topic, partition, offset, err: error }, 'seek failed; the partition restarts from its committed offset at the next rebalance');
+    consumer?.seek({ topic, partition, offset }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
+      if (error) logger.warn({ topic, partition, offset, err: error }, 'seek back to the first record not taken failed; resuming the partition seeks there again');
     });
   }
 

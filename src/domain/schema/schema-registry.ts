@@ -5,6 +5,7 @@ import { linearRegExpEngine } from './linear-regexp.js';
 import { ElError, isElError } from '../errors.js';
 import { assertSchemaRef, isValidRevision, isValidSchemaName, schemaKey } from './schema-name.js';
 import { normalizeEventSchema } from './schema-normalize.js';
+import { isTransientSchemaFailure } from './schema-failure.js';
 import { isDivisibleBy } from './divisible-by.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -33,8 +34,13 @@ export interface SchemaRegistryDeps {
   readonly load: SchemaLoader;
   /** Milliseconds clock, used only to expire cached failures. */
   readonly now: () => number;
-  /** How long a failed lookup is remembered before the loader is asked again (default 60 s). */
+  /** How long a schema the repository lacks (or that does not compile) is remembered before it is asked again (default 60 s). */
   readonly failureTtlMs?: number;
+  /**
+   * How long a repository that did not answer is remembered (default 5 s): the consumers wait for
+   * it rather than drop records, so they should find it back within seconds of its return.
+   */
+  readonly transientFailureTtlMs?: number;
   /** Upper bound on remembered failures, so random names from clients cannot grow memory (default 10,000). */
   readonly maxFailures?: number;
 }
@@ -79,12 +85,14 @@ export function createEventSchemaAjv(): Ajv {
 
 /**
  * Creates a schema registry. Successes are cached forever (a (name, revision) never changes);
- * failures are cached for `failureTtlMs` and then retried; concurrent lookups of one key share
+ * failures are cached (`failureTtlMs`, or `transientFailureTtlMs` when the repository did not
+ * answer) and then retried; concurrent lookups of one key share
  * one load. Validators are compiled by one ajv instance owned by this registry, which keeps no
  * reference to compiled schemas (we hold them), so its memory does not grow with lookups.
  */
 export function createSchemaRegistry(deps: SchemaRegistryDeps): SchemaRegistry {
   const failureTtlMs = deps.failureTtlMs ?? 60_000;
+  const transientFailureTtlMs = deps.transientFailureTtlMs ?? 5_000;
   const maxFailures = deps.maxFailures ?? 10_000;
   const ajv = createEventSchemaAjv();
   const compiled = new Map<string, CompiledSchema>();
@@ -122,7 +130,7 @@ export function createSchemaRegistry(deps: SchemaRegistryDeps): SchemaRegistry {
       // Still full: forget the oldest (insertion order), it would expire first anyway.
       if (failures.size >= maxFailures) failures.delete(failures.keys().next().value as string);
     }
-    failures.set(key, { error, until: deps.now() + failureTtlMs });
+    failures.set(key, { error, until: deps.now() + (isTransientSchemaFailure(error) ? transientFailureTtlMs : failureTtlMs) });
   }
 
   function peek(name: string, revision: number): CompiledSchema | undefined {

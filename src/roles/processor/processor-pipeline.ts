@@ -15,6 +15,8 @@ import { orderedMap } from '../../streams/ordered-map.js';
 import type { RecentErrors } from '../../domain/event/recent-errors.js';
 import { check } from '../../streams/check.js';
 import type { CheckThreads } from './check-thread-pool.js';
+import type { CheckResult } from './check-batch.js';
+import { routedOf } from './check-job.js';
 
 /** Schema lookups one partition may await at once. */
 const SCHEMA_LOOKUPS_PER_PARTITION = 8;
@@ -46,6 +48,14 @@ function routed(deps: Pick<ProcessorPipelineDeps, 'core' | 'metrics' | 'recentEr
   return { offset, messages: routeChecked(deps.core.route, checked) };
 }
 
+/** A check thread's result as the records' marks, counted and its EventErrors kept for the console. */
+function marksOf(deps: Pick<ProcessorPipelineDeps, 'metrics' | 'recentErrors'>, records: readonly KafkaRecord[], result: CheckResult): Routed[] {
+  deps.metrics?.tally(result.tally);
+  const at = Date.now();
+  for (const f of result.failures) deps.recentErrors?.add(f.error, at);
+  return routedOf(records.map((r) => r.offset), result);
+}
+
 /** Builds the {@link PartitionPipeline} the Kafka source runs for each assigned raw partition. */
 export function createProcessorPipeline(deps: ProcessorPipelineDeps): PartitionPipeline {
   const threads = deps.checkThreads;
@@ -54,11 +64,9 @@ export function createProcessorPipeline(deps: ProcessorPipelineDeps): PartitionP
       // A fetch's records go to a check thread as one job; jobs waiting on a schema lookup hold
       // back only the marks behind them.
       ? check({
-        run: (batch) => threads.run(context.topic, context.partition, batch),
-        onResult: (result) => {
-          deps.metrics?.tally(result.tally);
-          const at = Date.now();
-          for (const f of result.failures) deps.recentErrors?.add(f.error, at);
+        run: (batch) => {
+          const result = threads.run(context.topic, context.partition, batch);
+          return result instanceof Promise ? result.then((r) => marksOf(deps, batch, r)) : marksOf(deps, batch, result);
         },
       })
       // Records behind one whose schema is being fetched start their own lookups (up to eight at

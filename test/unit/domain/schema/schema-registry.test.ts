@@ -102,6 +102,34 @@ test('failures are cached for failureTtlMs, then retried', async () => {
   assert.equal(calls.length, 2);
 });
 
+test('a repository that did not answer is asked again after transientFailureTtlMs; a missing schema only after failureTtlMs', async () => {
+  let clock = 0;
+  let answering = false;
+  const calls: string[] = [];
+  const registry = createSchemaRegistry({
+    now: () => clock, failureTtlMs: 60_000, transientFailureTtlMs: 5_000,
+    load: async (name, revision) => {
+      calls.push(`${name}/${revision}`);
+      if (name === 'Missing') throw new ElError('EL_SCHEMA_NOT_FOUND', 'no such schema');
+      if (!answering) throw new ElError('EL_SCHEMA_NOT_FOUND', 'repository did not answer', { cause: new Error('ECONNREFUSED') });
+      return EDIT;
+    },
+  });
+  await assert.rejects(registry.get('Edit', 1));
+  await assert.rejects(registry.get('Missing', 1));
+  answering = true;
+  clock = 4_999;
+  await assert.rejects(registry.get('Edit', 1));
+  assert.deepEqual(calls, ['Edit/1', 'Missing/1'], 'both failures remembered at first');
+  clock = 5_000;
+  await registry.get('Edit', 1);
+  await assert.rejects(registry.get('Missing', 1));
+  assert.deepEqual(calls, ['Edit/1', 'Missing/1', 'Edit/1'], 'the repository is asked again after 5 s; the missing schema is not');
+  clock = 60_000;
+  await assert.rejects(registry.get('Missing', 1));
+  assert.deepEqual(calls, ['Edit/1', 'Missing/1', 'Edit/1', 'Missing/1']);
+});
+
 test('a loader that throws synchronously or rejects with a plain error becomes EL_SCHEMA_NOT_FOUND', async () => {
   const registry = createSchemaRegistry({ load: () => { throw new Error('boom'); }, now: () => 0 });
   await assert.rejects(registry.get('Edit', 1), (e: unknown) => isElError(e) && e.code === 'EL_SCHEMA_NOT_FOUND' && /boom/.test(e.message));
