@@ -11,6 +11,11 @@ export interface GroupConsumerOptions {
   readonly fromBeginning?: boolean;
   readonly sessionTimeoutMs?: number;
   readonly maxBytesPerPartition?: number;
+  /**
+   * Records the client keeps fetched ahead per partition (at least 20,000): the partition actor's
+   * high-water mark, since a paused partition's prefetched records are dropped and fetched again.
+   */
+  readonly prefetchRecords?: number;
   readonly logger: Logger;
   /** librdkafka's rebalance callback: an assignment (ERR__ASSIGN_PARTITIONS) or a revoke. */
   readonly onRebalance: (consumer: KafkaConsumer, error: LibrdKafkaError | undefined, assignment: TopicPartition[]) => void;
@@ -45,6 +50,13 @@ export async function connectGroupConsumer(options: GroupConsumerOptions): Promi
     // A resumed partition's next fetch should not wait long behind paused ones.
     'fetch.wait.max.ms': 200,
     'queued.max.messages.kbytes': 32_768,
+    // librdkafka keeps up to 100,000 records per partition by default; pausing a backpressured
+    // partition drops them, to be fetched and decoded again. With its default fetch queue backoff
+    // (1 s) a smaller queue stalls, so the backoff is short. Measured (same hour, alternating):
+    // the lake alone 7.2-8.8 s against 9.0-12.0 s with a fifth less CPU; both consumers of the
+    // lake bench faster, 20-60 MB less peak RSS; the processor bench unchanged.
+    'queued.min.messages': Math.max(20_000, options.prefetchRecords ?? 0),
+    'fetch.queue.backoff.ms': 20,
     'socket.keepalive.enable': true,
     // A subscribed topic that does not exist yet (valid-mixed before the first event) is
     // picked up at the next metadata refresh: every 5 minutes by default, 10 s here.

@@ -35,7 +35,7 @@ interface PartitionEntry {
 
 const E = RdKafka.CODES.ERRORS;
 
-/** Longest wait for the seek that re-positions a paused partition before it resumes. */
+/** Longest wait for a seek that re-positions a partition (the binding's shortest is 10 ms). */
 const RESUME_SEEK_TIMEOUT_MS = 5_000;
 
 /**
@@ -227,11 +227,6 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     }
   }
 
-  /**
-   * Seeks back to the first record not taken. The binding waits at least 10 ms for the answer
-   * even when asked not to wait, and a busy client misses that (a warning per pause, wrongly);
-   * the resume after backpressure seeks there again in any case.
-   */
   function seek(topic: string, partition: number, offset: number): void {
     consumer?.seek({ topic, partition, offset }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
       if (error) logger.warn({ topic, partition, offset, err: error }, 'seek back to the first record not taken failed; resuming the partition seeks there again');
@@ -325,7 +320,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   }
 
   async function connect(): Promise<void> {
-    const c = await connectGroupConsumer({ ...options, onRebalance });
+    const c = await connectGroupConsumer({ ...options, prefetchRecords: highWater, onRebalance });
     c.on('event.error', (error: LibrdKafkaError) => onClientError(error, 'client'));
     c.on('offset.commit', commits.onOffsetCommit);
     c.subscribe([...options.topics]);
