@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { createActor, fromPromise, waitFor } from 'xstate';
 import { Counter, Histogram } from 'prom-client';
 import type { ConsumerConfig, RoleSpec } from '../../domain/config/role-config.js';
 import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../../domain/config/uri.js';
@@ -8,7 +9,6 @@ import { createTableDdl, markTableOwnerSql, parseTableOwnerComment } from '../..
 import { withTextDt, type TableDefinition } from '../../domain/table/table-mapping.js';
 import type { Role, RoleDeps, RoleStatus } from '../../daemon/role.js';
 import { writerOptionsOf } from '../../domain/config/kafka-options.js';
-import { ElError } from '../../domain/errors.js';
 import { authFailures } from '../../adapters/kafka/kafka-client.js';
 import { createKafkaSource, type KafkaSource } from '../../adapters/kafka/kafka-source.js';
 import type { PartitionPipeline } from '../../adapters/kafka/kafka-record.js';
@@ -19,6 +19,8 @@ import { metricOnce } from '../../observability/metrics.js';
 import { insert, type Rejected } from '../../streams/insert.js';
 import { orderedMap } from '../../streams/ordered-map.js';
 import { createRowMapper } from './to-insert-item.js';
+import { roleLifecycleMachine } from '../../actors/role-lifecycle.machine.js';
+import { lifecycleStateName, watchLifecycle } from '../../actors/role-lifecycle.js';
 
 /** Where EventErrors of a consumer go: `--error-output`, else the input cluster's EventError topic. */
 function errorOutputOf(config: ConsumerConfig): EndpointUri {
@@ -75,7 +77,6 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
   let errors: EventOutput | undefined;
   let source: KafkaSource | undefined;
   /** Why the role failed for good before its source started (refused credentials). */
-  let problem: string | undefined;
   const created = new Map<string, Promise<TableDefinition>>();
 
   const ensureTable = (table: TableDefinition): Promise<TableDefinition> => {
@@ -138,42 +139,70 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
     );
   };
 
+  /** The connect under way, if any: closing waits for it. */
+  let opening: Promise<void> | undefined;
+
+  /** Opens the EventError output, then starts consuming: no row is taken while its errors have nowhere to go. */
+  async function open(signal: AbortSignal): Promise<void> {
+    db ??= createDatabase({ uri: mysqlUri, logger: logger.child({ component: 'database' }), registry, role });
+    const opened = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
+    if (signal.aborted) {
+      await opened.close();
+      return;
+    }
+    errors = opened;
+    const highWater = Math.max(config.maxInFlight, mysqlUri.batchSize);
+    source = createKafkaSource({
+      endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
+      group: input.identity, topics: input.topics, pipeline, logger, registry, role,
+      // Past the high-water mark the partition pauses, and it resumes at half of it. The half
+      // left must outlast a resume (a resumed partition's next fetch can wait up to the
+      // fetch-wait time, 200 ms): at 5,000 / 2,500 the database went idle between pauses
+      // and the bench lost a fifth of its rate. A full batch always fits.
+      highWater,
+      lowWater: Math.floor(highWater / 2),
+    });
+    deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
+    source.start();
+  }
+
+  // An unreachable EventError cluster at start is retried (capped backoff) like the processor's
+  // outputs, instead of failing the daemon's start; a refused login fails this role only.
+  const lifecycle = createActor(roleLifecycleMachine.provide({
+    actors: {
+      connect: fromPromise(async ({ signal }) => {
+        opening = open(signal);
+        await opening;
+      }),
+      close: fromPromise(async () => {
+        await opening?.catch(() => undefined);
+        // The source drains (rows stored, offsets committed) before its outputs close.
+        await source?.stop();
+        abort.abort();
+        await errors?.close();
+        await db?.close();
+      }),
+    },
+  }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
+  const lifecycleView = watchLifecycle(lifecycle, {
+    logger, what: 'consumer EventError output', onFatal: deps.onFatal,
+    onAuthFailure: () => authFailures(registry).inc({ role, client: 'producer' }),
+  });
+  lifecycle.start();
+
   return {
     spec,
     async start() {
-      db = createDatabase({ uri: mysqlUri, logger: logger.child({ component: 'database' }), registry, role });
-      try {
-        errors = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
-      } catch (error) {
-        // Refused credentials: the role shows failed (the daemon and its other roles go on).
-        if (!(error instanceof ElError && error.code === 'EL_KAFKA_AUTH')) throw error;
-        problem = `${error.code}: ${error.message}`;
-        authFailures(registry).inc({ role, client: 'producer' });
-        logger.error({ err: error }, 'EventError output refused by Kafka; not retrying');
-        return;
-      }
-      const highWater = Math.max(config.maxInFlight, mysqlUri.batchSize);
-      source = createKafkaSource({
-        endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
-        group: input.identity, topics: input.topics, pipeline, logger, registry, role,
-        // Past the high-water mark the partition pauses, and it resumes at half of it. The half
-        // left must outlast a resume (a resumed partition's next fetch can wait up to the
-        // fetch-wait time, 200 ms): at 5,000 / 2,500 the database went idle between pauses
-        // and the bench lost a fifth of its rate. A full batch always fits.
-        highWater,
-        lowWater: Math.floor(highWater / 2),
-      });
-      deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
-      source.start();
+      lifecycle.send({ type: 'role.start' });
     },
     async stop() {
-      await source?.stop();
-      abort.abort();
-      await errors?.close();
-      await db?.close();
+      lifecycle.send({ type: 'role.stop' });
+      await waitFor(lifecycle, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
     },
     status(): RoleStatus {
-      const state = problem ? 'failed' : source?.state() ?? 'starting';
+      const life = lifecycleStateName(lifecycle.getSnapshot().value);
+      const problem = lifecycleView.problem();
+      const state = life === 'running' ? source?.state() ?? 'starting' : life;
       const database = db?.status();
       const lastError = source?.lastError();
       return {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -221,6 +222,65 @@ test('a standalone consumer restarts a partition whose pipeline failed, with bac
     await conn.end();
   }
 });
+
+test('an EventError cluster that does not answer at start is retried, not a failed start; once it answers, rows flow', async () => {
+  // The EventError output's bootstrap address is a port nothing listens on yet; later a proxy to
+  // the broker opens there (the broker's metadata then names its own address).
+  const topic = await freshTopic('el-valid-late-errors', 1);
+  const errorTopic = await freshTopic('el-errors-late', 1);
+  const conn = await openDb();
+  const { dir, schema } = freshSchemaDir();
+  const table = tableName(schema, 1);
+  const port = await freePort();
+  const [brokerHost, brokerPort] = BROKERS[0]!.split(':') as [string, string];
+  const logged: string[] = [];
+  const watched = pino({ level: 'warn' }, { write: (line: string) => { logged.push(line); } });
+  const registry = new Registry();
+  let fatal: Error | undefined;
+  const config = parseConsumerArgs([
+    `kafka:///${BROKERS.join(',')}?topics=${topic}&identity=${uniqueName('el-mysql-late')}`,
+    'mysql://root:@127.0.0.1:3306/test?batch_size=200&batch_time=0.2',
+    '--schemas-path', dir, '--error-output', `kafka:///127.0.0.1:${port}?topic=${errorTopic}`,
+  ]);
+  const role = createConsumerRole({ kind: 'consumers', name: 'late', file: 'test', config }, { logger: watched, registry, onFatal: (e) => { fatal = e; } });
+  let proxy: Server | undefined;
+  try {
+    await produceLines(topic, testCapsules(100, 'late', schema).map((c) => JSON.stringify(c)), 0);
+    await role.start();
+    await until(() => logged.some((l) => l.includes('consumer EventError output not reachable; retrying')), 60_000, 'a failed connect, retried');
+    assert.equal(role.status().state, 'connecting');
+    assert.equal(role.status().healthy, true);
+    assert.equal(fatal, undefined);
+
+    proxy = createServer((client) => {
+      const upstream = connect(Number(brokerPort), brokerHost);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy!.listen(port, '127.0.0.1', resolve));
+    await until(async () => {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``).catch(() => [[{ n: 0 }]]);
+      return (rows as Array<{ n: number }>)[0]!.n === 100;
+    }, 90_000, 'all 100 rows stored once the EventError cluster answers');
+    assert.equal(role.status().state, 'running');
+    assert.equal(fatal, undefined);
+  } finally {
+    await role.stop();
+    proxy?.close();
+    await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await conn.end();
+  }
+});
+
+/** A local port nothing listens on (taken and given back). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 function group(): string {
   return uniqueName('el-mysql-restart');
