@@ -111,6 +111,8 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
     await engine.session(async (conn) => {
       try {
         const kinds = revisionsOf(await conn.all(loadBatchSql(id, input)));
+        /** Files named so far per table and revision: schemas differing only in case share a table. */
+        const named = new Map<string, number>();
         let loaded = 0;
         for (const { schema, revision, hours, n } of kinds) {
           loaded += n;
@@ -120,7 +122,11 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
             continue;
           }
           const table = lakeTableOf(schema);
-          const fileName = `part-${name}-r${revision}`;
+          // A second schema of the same table and revision gets a name of its own, or its file
+          // would replace the first one's (the order, and so the names, repeat if rewritten).
+          const seen = named.get(`${table}\u0000${revision}`) ?? 0;
+          named.set(`${table}\u0000${revision}`, seen + 1);
+          const fileName = seen === 0 ? `part-${name}-r${revision}` : `part-${name}-r${revision}-s${seen}`;
           if (hours.length <= HOUR_FILES_AT_MOST) {
             // The usual batch spans an hour or two: a file per hour, each written where it goes.
             for (const hour of hours) {

@@ -76,3 +76,19 @@ test('a batch spanning more hours than it writes file by file is written by one 
     engine.close();
   }
 });
+
+test('schemas that share a table (names differing only in case) get files of their own in one batch: no row is overwritten', async () => {
+  const engine = await openEngine();
+  const root = mkdtempSync(join(tmpdir(), 'el-batch-'));
+  try {
+    const written = await write(engine, root, 'raw-0-1-3', [
+      capsule(1, { userID: 1 }, undefined, 'MobileWikiAppEdit'), capsule(2, { userID: 2 }, undefined, 'mobilewikiappedit'), capsule(3, { userID: 3 }, undefined, 'MobileWikiAppEdit'),
+    ]);
+    assert.deepEqual([...written.rows], [['mobilewikiappedit', 3]]);
+    assert.deepEqual(readdirSync(hour19(root)).sort(), ['part-raw-0-1-3-r1-0.parquet', 'part-raw-0-1-3-r1-s1-0.parquet']);
+    const [count] = await engine.all(`SELECT count(DISTINCT uuid) AS n FROM read_parquet('${hour19(root)}/*.parquet')`);
+    assert.equal(Number(count!.n), 3);
+  } finally {
+    engine.close();
+  }
+});
