@@ -1,4 +1,4 @@
-import type { Actor } from 'xstate';
+import { waitFor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import { backoffDelay } from '../supervision/backoff.js';
@@ -13,6 +13,12 @@ export interface LifecycleWatch {
   readonly onAuthFailure: () => void;
   /** Any other reason to give up (a configuration mistake): the daemon stops. */
   readonly onFatal?: (error: Error) => void;
+}
+
+/** Stops a role's lifecycle and resolves once its close has run (however long the drain takes). */
+export async function stopLifecycle(actor: Actor<typeof roleLifecycleMachine>): Promise<void> {
+  actor.send({ type: 'role.stop' });
+  await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
 }
 
 /** The role's status names for the lifecycle's states (what `/status` always showed). */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createActor, fromPromise, waitFor } from 'xstate';
+import { createActor, fromPromise } from 'xstate';
 import { Counter, Histogram } from 'prom-client';
 import type { ConsumerConfig, RoleSpec } from '../../domain/config/role-config.js';
 import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../../domain/config/uri.js';
@@ -20,7 +20,7 @@ import { insert, type Rejected } from '../../streams/insert.js';
 import { orderedMap } from '../../streams/ordered-map.js';
 import { createRowMapper } from './to-insert-item.js';
 import { roleLifecycleMachine } from '../../actors/role-lifecycle.machine.js';
-import { lifecycleStateName, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
 
 /** Where EventErrors of a consumer go: `--error-output`, else the input cluster's EventError topic. */
 function errorOutputOf(config: ConsumerConfig): EndpointUri {
@@ -76,7 +76,6 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
   let db: Database | undefined;
   let errors: EventOutput | undefined;
   let source: KafkaSource | undefined;
-  /** Why the role failed for good before its source started (refused credentials). */
   const created = new Map<string, Promise<TableDefinition>>();
 
   const ensureTable = (table: TableDefinition): Promise<TableDefinition> => {
@@ -196,8 +195,7 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
       lifecycle.send({ type: 'role.start' });
     },
     async stop() {
-      lifecycle.send({ type: 'role.stop' });
-      await waitFor(lifecycle, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
+      await stopLifecycle(lifecycle);
     },
     status(): RoleStatus {
       const life = lifecycleStateName(lifecycle.getSnapshot().value);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createActor, fromPromise, waitFor } from 'xstate';
+import { createActor, fromPromise } from 'xstate';
 import type { IntakeConfig, RoleSpec } from '../../domain/config/role-config.js';
 import { ElError } from '../../domain/errors.js';
 import type { Role, RoleDeps, RoleFactory, RoleStatus } from '../../daemon/role.js';
@@ -13,7 +13,7 @@ import { authFailures } from '../../adapters/kafka/kafka-client.js';
 import { createSeqAllocator } from './seq-allocator.js';
 import { serverSideEventsFromConfig } from './server-side-events.js';
 import { roleLifecycleMachine } from '../../actors/role-lifecycle.machine.js';
-import { lifecycleStateName, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
 
 /** Tuning and test seams of an intake; the defaults are what production uses. */
 export interface IntakeOptions {
@@ -148,8 +148,7 @@ export function createIntake(spec: RoleSpec, deps: RoleDeps, options: IntakeOpti
       logger.info({ address: boundAddress, recvFrom: config.recvFrom, seqStatePath, firstSeqId: seq.status().next }, 'intake listening');
     },
     async stop() {
-      lifecycle.send({ type: 'role.stop' });
-      await waitFor(lifecycle, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
+      await stopLifecycle(lifecycle);
     },
     status(): RoleStatus {
       const now = state();

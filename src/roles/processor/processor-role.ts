@@ -1,4 +1,4 @@
-import { createActor, fromPromise, waitFor } from 'xstate';
+import { createActor, fromPromise } from 'xstate';
 import type { ProcessorConfig, RoleSpec } from '../../domain/config/role-config.js';
 import { ElError } from '../../domain/errors.js';
 import type { KafkaReaderUri } from '../../domain/config/uri.js';
@@ -12,7 +12,7 @@ import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
 import { createCheckThreads, type CheckThreads } from './check-thread-pool.js';
 import { roleLifecycleMachine } from '../../actors/role-lifecycle.machine.js';
-import { lifecycleStateName, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
 import { authFailures } from '../../adapters/kafka/kafka-client.js';
 
 /** Tuning and test seams of a processor role; the defaults are what production uses. */
@@ -136,8 +136,7 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
       lifecycle.send({ type: 'role.start' });
     },
     async stop() {
-      lifecycle.send({ type: 'role.stop' });
-      await waitFor(lifecycle, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
+      await stopLifecycle(lifecycle);
     },
     status(): RoleStatus {
       const state = lifecycleStateName(lifecycle.getSnapshot().value);
