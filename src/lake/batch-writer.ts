@@ -66,24 +66,18 @@ function revisionsOf(counts: readonly Record<string, unknown>[]): LoadedRevision
   return out;
 }
 
-const LINE_BREAK = Buffer.from('\n');
+/** A batch's records as the bytes of a JSON-lines file: `lines` lines, each ended by a line break. */
+export interface BatchLines {
+  readonly chunks: readonly Uint8Array[];
+  readonly lines: number;
+}
 
-/**
- * Writes the lines to `path`, each followed by a line break, in one gathered write: the records'
- * buffers go to the kernel as they are, not copied into one buffer first.
- */
-async function writeLines(path: string, lines: readonly (string | Uint8Array)[]): Promise<void> {
-  const parts: Uint8Array[] = new Array(lines.length * 2);
-  let bytes = 0;
-  for (let i = 0; i < lines.length; i += 1) {
-    const line = lines[i]!;
-    parts[2 * i] = typeof line === 'string' ? Buffer.from(line) : line;
-    parts[2 * i + 1] = LINE_BREAK;
-    bytes += parts[2 * i]!.length + 1;
-  }
+/** Writes the chunks to `path` in one gathered write. */
+async function writeChunks(path: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const bytes = chunks.reduce((n, c) => n + c.length, 0);
   const file = await open(path, 'w');
   try {
-    const { bytesWritten } = await file.writev(parts);
+    const { bytesWritten } = await file.writev(chunks as Uint8Array[]);
     // A short write (a full disk) fails the batch, which is retried, rather than losing its tail.
     if (bytesWritten !== bytes) throw new Error(`${path}: wrote ${bytesWritten} of ${bytes} bytes`);
   } finally {
@@ -92,10 +86,10 @@ async function writeLines(path: string, lines: readonly (string | Uint8Array)[])
 }
 
 /**
- * Writes `lines` (one record each; a record holding a newline is refused before this) under
- * `root`. `name` makes the files' names (a batch written again replaces its own files).
+ * Writes a batch's lines (one record each; a record holding a line break is refused before this)
+ * under `root`. `name` makes the files' names (a batch written again replaces its own files).
  */
-export async function writeBatchFiles(engine: Engine, root: string, name: string, lines: readonly (string | Uint8Array)[], columnsOf: ColumnsOf): Promise<BatchWritten> {
+export async function writeBatchFiles(engine: Engine, root: string, name: string, batch: BatchLines, columnsOf: ColumnsOf): Promise<BatchWritten> {
   const id = `b${process.pid}_${++batches}`;
   const stage = join(root, STAGING, id);
   await mkdir(stage, { recursive: true });
@@ -105,7 +99,7 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   try {
     const input = join(stage, 'input.json');
-    await writeLines(input, lines);
+    await writeChunks(input, batch.chunks);
     const staged: string[] = [];
     // One connection for the whole batch: its temporary table lives there.
     await engine.session(async (conn) => {
@@ -132,7 +126,9 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
             for (const hour of hours) {
               const file = join(stage, 'out', table, hourPath(hour), `${fileName}-0.parquet`);
               await mkdir(dirname(file), { recursive: true });
-              await conn.all(copyHourSql(id, columns, schema, revision, hour, file));
+              // Filters only on what varies in the batch.
+              const scope = { ...(kinds.length > 1 && { revision: { schema, revision } }), ...(hours.length > 1 && { hour }) };
+              await conn.all(copyHourSql(id, columns, scope, file));
               staged.push(file);
             }
           } else {
@@ -144,7 +140,7 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
           }
           add(rows, table, n);
         }
-        if (lines.length > loaded) add(rejected, 'EL_VALIDATION_FAILED', lines.length - loaded);
+        if (batch.lines > loaded) add(rejected, 'EL_VALIDATION_FAILED', batch.lines - loaded);
       } finally {
         await conn.all(`DROP TABLE IF EXISTS "${id}"`);
       }

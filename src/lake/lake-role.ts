@@ -9,18 +9,19 @@
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter } from 'prom-client';
-import { Observable, bufferTime, concatMap, filter, map, type OperatorFunction } from 'rxjs';
+import { Observable, concatMap, tap, type OperatorFunction } from 'rxjs';
 import type { Logger } from 'pino';
 import type { LakeConfig, RoleSpec } from '../domain/config/role-config.js';
 import { capsuleColumns, eventErrorColumns, eventTypeOf, quoteLiteral, type LakeColumn } from '../domain/lake/lake-columns.js';
 import { REFINED_FILE, hourEndMs, type LakeHour } from '../domain/lake/lake-layout.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
-import type { Completed, KafkaRecord, PartitionPipeline } from '../adapters/kafka/kafka-record.js';
+import type { Completed, PartitionPipeline } from '../adapters/kafka/kafka-record.js';
 import { createKafkaSource, type KafkaSource } from '../adapters/kafka/kafka-source.js';
 import { metricOnce } from '../observability/metrics.js';
 import { registryFromConfig } from '../adapters/schemas/registry-from-config.js';
 import { isTransientSchemaFailure } from '../domain/schema/schema-failure.js';
 import { backoffDelay } from '../supervision/backoff.js';
+import { gather, type LineBatch } from '../streams/gather.js';
 import { STAGING, writeBatchFiles } from './batch-writer.js';
 import { openEngine, type Engine } from './duckdb.js';
 import { hourDirs } from './hour-dirs.js';
@@ -31,12 +32,6 @@ export interface LakeRoleOptions {
   /** Wall clock (ms) deciding when an hour is closed. */
   readonly now?: () => number;
   readonly commitIntervalMs?: number;
-}
-
-/** A record on its way to a file: its bytes, or none when it cannot be a row. */
-interface Item {
-  readonly offset: number;
-  readonly value?: Buffer;
 }
 
 /** Statements DuckDB may hold in memory; the rest spills or fails the write, which is retried. */
@@ -51,8 +46,8 @@ const CONNECTIONS = 2;
  */
 const STATEMENT_THREADS = 1;
 
-/** Bytes of records per file written at once: bounds what one statement holds, whatever the events' size. */
-const CHUNK_BYTES = 64 * 2 ** 20;
+/** Bytes of records per batch: bounds what one statement holds, whatever the events' size. */
+const BATCH_BYTES = 64 * 2 ** 20;
 
 /** Builds a lake role. */
 export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOptions = {}): Role {
@@ -124,36 +119,11 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     return columns;
   }
 
-  /** A record's bytes; a tombstone, or bytes holding a line break (one record must stay one line), have none. */
-  function itemOf(record: KafkaRecord): Item {
-    if (record.value === null || record.value.includes(10)) {
-      rejected.inc({ role, code: 'EL_VALIDATION_FAILED' });
-      return { offset: record.offset };
-    }
-    return { offset: record.offset, value: record.value };
-  }
-
   /** Writes one batch's rows (grouped by table, revision and hour by the engine). */
-  async function writeBatch(topic: string, partition: number, batch: readonly Item[]): Promise<void> {
-    const chunks: Buffer[][] = [[]];
-    let bytes = 0;
-    for (const item of batch) {
-      if (!item.value) continue;
-      if (bytes > 0 && bytes + item.value.length > CHUNK_BYTES) {
-        chunks.push([]);
-        bytes = 0;
-      }
-      chunks[chunks.length - 1]!.push(item.value);
-      bytes += item.value.length;
-    }
-    const name = `${topic.replace(/[^A-Za-z0-9_-]/g, '_')}-${partition}-${batch[0]!.offset}-${batch[batch.length - 1]!.offset}`;
-    for (const [k, lines] of chunks.entries()) {
-      if (lines.length > 0) await writeChunk(k === 0 ? name : `${name}-c${k}`, lines);
-    }
-  }
-
-  async function writeChunk(name: string, lines: readonly Buffer[]): Promise<void> {
-    const written = await writeBatchFiles(engine!, root, name, lines, columnsOf);
+  async function writeBatch(topic: string, partition: number, batch: LineBatch): Promise<void> {
+    if (batch.lines === 0) return;
+    const name = `${topic.replace(/[^A-Za-z0-9_-]/g, '_')}-${partition}-${batch.firstOffset}-${batch.lastOffset}`;
+    const written = await writeBatchFiles(engine!, root, name, batch, columnsOf);
     for (const [table, n] of written.rows) rowsWritten.inc({ role, table }, n);
     for (const [code, n] of written.rejected) rejected.inc({ role, code }, n);
     for (const file of written.files) {
@@ -168,23 +138,21 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     }
   }
 
-  /** The write stage: batches by count and time, written in order, retried until they succeed. */
-  function write(topic: string, partition: number, plog: Logger): OperatorFunction<Item, Completed> {
-    return (items) => items.pipe(
-      bufferTime(config.batchSeconds * 1000, null, config.batchRows),
-      filter((batch) => batch.length > 0),
+  /** The write stage: batches written in order, each retried until it succeeds. */
+  function write(topic: string, partition: number, plog: Logger): OperatorFunction<LineBatch, Completed> {
+    return (batches) => batches.pipe(
       concatMap((batch) => new Observable<Completed>((subscriber) => {
         let cancelled = false;
         void (async () => {
           for (let attempt = 1; !cancelled; attempt += 1) {
             try {
               await writeBatch(topic, partition, batch);
-              subscriber.next({ offset: batch[batch.length - 1]!.offset, count: batch.length });
+              subscriber.next({ offset: batch.lastOffset, count: batch.records });
               subscriber.complete();
               return;
             } catch (error) {
               writeFailures.inc({ role });
-              plog.warn({ err: error, attempt, rows: batch.length }, 'lake: writing part files failed; retrying');
+              plog.warn({ err: error, attempt, rows: batch.lines }, 'lake: writing part files failed; retrying');
               await new Promise((r) => setTimeout(r, backoffDelay(attempt, 200, 10_000)));
             }
           }
@@ -195,7 +163,8 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
   }
 
   const pipeline: PartitionPipeline = (records, ctx) => records.pipe(
-    map(itemOf),
+    gather({ maxLines: config.batchRows, maxBytes: BATCH_BYTES, maxMs: config.batchSeconds * 1000 }),
+    tap((batch) => { if (batch.refused > 0) rejected.inc({ role, code: 'EL_VALIDATION_FAILED' }, batch.refused); }),
     write(ctx.topic, ctx.partition, ctx.logger),
   );
 

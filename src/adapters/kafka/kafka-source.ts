@@ -320,7 +320,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   }
 
   async function connect(): Promise<void> {
-    const c = await connectGroupConsumer({ ...options, prefetchRecords: highWater, onRebalance });
+    const c = await connectGroupConsumer({ ...options, prefetchRecords: options.pollBatch ?? 2000, onRebalance });
     c.on('event.error', (error: LibrdKafkaError) => onClientError(error, 'client'));
     c.on('offset.commit', commits.onOffsetCommit);
     c.subscribe([...options.topics]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '../../../src/lake/duckdb.js';
 import { writeBatchFiles } from '../../../src/lake/batch-writer.js';
-import { COLUMNS, capsule, hour19, write } from './helpers.js';
+import { COLUMNS, batchLines, capsule, hour19, write } from './helpers.js';
 
 test('a batch becomes one Parquet file per table, revision and hour, typed by its schema; a value that does not fit its type is NULL', async () => {
   const engine = await openEngine();
@@ -46,7 +46,7 @@ test('records that cannot be rows are counted by code and never written, whateve
       JSON.stringify({ ...good, uuid: 'x' }), JSON.stringify({ ...good, dt: '2017-11-20T19:00:00+02:00' }), JSON.stringify({ ...good, dt: 'soon' }),
       JSON.stringify({ ...good, event: [] }), JSON.stringify({ ...good, schema: 'NoSuchSchema' }),
     ];
-    const written = await writeBatchFiles(engine, root, 'raw-0-0-10', [...bad, JSON.stringify(good)], async (schema) => (schema === 'NoSuchSchema' ? undefined : COLUMNS));
+    const written = await writeBatchFiles(engine, root, 'raw-0-0-10', batchLines([...bad, JSON.stringify(good)]), async (schema) => (schema === 'NoSuchSchema' ? undefined : COLUMNS));
     assert.deepEqual([...written.rows], [['mobilewikiappedit', 1]]);
     assert.deepEqual(Object.fromEntries(written.rejected), { EL_SCHEMA_NOT_FOUND: 1, EL_VALIDATION_FAILED: 9 });
   } finally {

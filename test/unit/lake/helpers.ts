@@ -1,6 +1,6 @@
 /** Records for the lake's unit tests, and a writer with one fixed table shape. */
 import { capsuleColumns, eventTypeOf } from '../../../src/domain/lake/lake-columns.js';
-import { writeBatchFiles, type BatchWritten } from '../../../src/lake/batch-writer.js';
+import { writeBatchFiles, type BatchLines, type BatchWritten } from '../../../src/lake/batch-writer.js';
 import type { Engine } from '../../../src/lake/duckdb.js';
 
 export const EVENT_TYPE = eventTypeOf({
@@ -18,9 +18,14 @@ export function capsule(n: number, event: Record<string, unknown>, dt = `2017-11
   });
 }
 
+/** Records' texts as a batch's lines. */
+export function batchLines(lines: readonly string[]): BatchLines {
+  return { chunks: lines.map((l) => Buffer.from(`${l}\n`)), lines: lines.length };
+}
+
 /** Writes records into the lake at `root`, every schema with {@link COLUMNS}. */
 export function write(engine: Engine, root: string, name: string, lines: readonly string[]): Promise<BatchWritten> {
-  return writeBatchFiles(engine, root, name, lines, async () => COLUMNS);
+  return writeBatchFiles(engine, root, name, batchLines(lines), async () => COLUMNS);
 }
 
 /** An hour folder of the test data. */
