@@ -17,8 +17,8 @@ client ip is never stored. Query it with \`eventlogging query --lake OUTPUT SQL\
           (per-schema topics work too)
   OUTPUT  file:///path/to/lake
 
-Delivery: each partition's rows are gathered (--batch-rows, default 10000, or --batch-seconds,
-default 60; at most 64 MB a file) and written as part files per table and hour, written aside and renamed into place;
+Delivery: each partition's rows are gathered (--batch-rows, default 10000, or --batch-seconds
+after the batch's first record, default 60; at most 64 MB a batch) and written as part files per table and hour, written aside and renamed into place;
 the offsets are committed only after that, so a crash or a replay never loses a row. An hour is
 refined (its parts merged into one data.parquet, one row per uuid) once it has been over for
 --refine-delay seconds (default 7200); a late event reopens its hour and it is refined again.
