@@ -1,8 +1,8 @@
-import { waitFor, type Actor } from 'xstate';
+import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { ElError } from '../domain/errors.js';
 import { backoffDelay } from '../supervision/backoff.js';
-import type { roleLifecycleMachine } from './role-lifecycle.machine.js';
+import { roleLifecycleMachine } from './role-lifecycle.machine.js';
 
 /** What {@link watchLifecycle} reports to, and how it names the connection in its logs. */
 export interface LifecycleWatch {
@@ -13,6 +13,27 @@ export interface LifecycleWatch {
   readonly onAuthFailure: () => void;
   /** Any other reason to give up (a configuration mistake): the daemon stops. */
   readonly onFatal?: (error: Error) => void;
+}
+
+/**
+ * A role's lifecycle (not started) whose connect runs `open` and whose close runs `close` once any
+ * open still under way has settled: a stop during a pending connect never closes outputs that are
+ * still being opened. Retries back off from 200 ms to 5 s.
+ */
+export function createRoleLifecycle(open: (signal: AbortSignal) => Promise<void>, close: () => Promise<void>): Actor<typeof roleLifecycleMachine> {
+  let opening: Promise<void> | undefined;
+  return createActor(roleLifecycleMachine.provide({
+    actors: {
+      connect: fromPromise(async ({ signal }) => {
+        opening = open(signal);
+        await opening;
+      }),
+      close: fromPromise(async () => {
+        await opening?.catch(() => undefined);
+        await close();
+      }),
+    },
+  }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
 }
 
 /** Stops a role's lifecycle and resolves once its close has run (however long the drain takes). */

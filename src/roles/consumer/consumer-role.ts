@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { createActor, fromPromise } from 'xstate';
 import { Counter, Histogram } from 'prom-client';
 import type { ConsumerConfig, RoleSpec } from '../../domain/config/role-config.js';
 import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../../domain/config/uri.js';
@@ -19,8 +18,7 @@ import { metricOnce } from '../../observability/metrics.js';
 import { insert, type Rejected } from '../../streams/insert.js';
 import { orderedMap } from '../../streams/ordered-map.js';
 import { createRowMapper } from './to-insert-item.js';
-import { roleLifecycleMachine } from '../../actors/role-lifecycle.machine.js';
-import { lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
 
 /** Where EventErrors of a consumer go: `--error-output`, else the input cluster's EventError topic. */
 function errorOutputOf(config: ConsumerConfig): EndpointUri {
@@ -139,7 +137,6 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
   };
 
   /** The connect under way, if any: closing waits for it. */
-  let opening: Promise<void> | undefined;
 
   /** Opens the EventError output, then starts consuming: no row is taken while its errors have nowhere to go. */
   async function open(signal: AbortSignal): Promise<void> {
@@ -167,22 +164,13 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
 
   // An unreachable EventError cluster at start is retried (capped backoff) like the processor's
   // outputs, instead of failing the daemon's start; a refused login fails this role only.
-  const lifecycle = createActor(roleLifecycleMachine.provide({
-    actors: {
-      connect: fromPromise(async ({ signal }) => {
-        opening = open(signal);
-        await opening;
-      }),
-      close: fromPromise(async () => {
-        await opening?.catch(() => undefined);
-        // The source drains (rows stored, offsets committed) before its outputs close.
-        await source?.stop();
-        abort.abort();
-        await errors?.close();
-        await db?.close();
-      }),
-    },
-  }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
+  const lifecycle = createRoleLifecycle(open, async () => {
+    // The source drains (rows stored, offsets committed) before its outputs close.
+    await source?.stop();
+    abort.abort();
+    await errors?.close();
+    await db?.close();
+  });
   const lifecycleView = watchLifecycle(lifecycle, {
     logger, what: 'consumer EventError output', onFatal: deps.onFatal,
     onAuthFailure: () => authFailures(registry).inc({ role, client: 'producer' }),

@@ -1,4 +1,3 @@
-import { createActor, fromPromise } from 'xstate';
 import type { ProcessorConfig, RoleSpec } from '../../domain/config/role-config.js';
 import { ElError } from '../../domain/errors.js';
 import type { KafkaReaderUri } from '../../domain/config/uri.js';
@@ -11,8 +10,7 @@ import { createRecentErrors } from '../../domain/event/recent-errors.js';
 import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
 import { createCheckThreads, type CheckThreads } from './check-thread-pool.js';
-import { roleLifecycleMachine } from '../../actors/role-lifecycle.machine.js';
-import { lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
 import { authFailures } from '../../adapters/kafka/kafka-client.js';
 
 /** Tuning and test seams of a processor role; the defaults are what production uses. */
@@ -64,7 +62,6 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
   const seamed = options.loader !== undefined || options.userAgent !== undefined || options.clock !== undefined;
   const threadCount = seamed ? 0 : options.checkThreads ?? config.checkThreads;
   /** The connect under way, if any: closing waits for it. */
-  let opening: Promise<void> | undefined;
 
   /** Opens the outputs, then starts consuming: no raw record is taken while there is nowhere to put it. */
   async function open(signal: AbortSignal): Promise<void> {
@@ -107,22 +104,13 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
     logger.info({ group: input.identity, topics: input.topics, outputs: core.plan.endpoints.length }, 'processor outputs connected; consuming');
   }
 
-  const lifecycle = createActor(roleLifecycleMachine.provide({
-    actors: {
-      connect: fromPromise(async ({ signal }) => {
-        opening = open(signal);
-        await opening;
-      }),
-      close: fromPromise(async () => {
-        await opening?.catch(() => undefined);
-        // Order matters: the source drains (every in-flight record produced and committed)
-        // before the producers close.
-        await source?.stop();
-        await checkThreads?.close();
-        await sink?.close();
-      }),
-    },
-  }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
+  const lifecycle = createRoleLifecycle(open, async () => {
+    // Order matters: the source drains (every in-flight record produced and committed)
+    // before the producers close.
+    await source?.stop();
+    await checkThreads?.close();
+    await sink?.close();
+  });
   const lifecycleView = watchLifecycle(lifecycle, {
     logger, what: 'processor outputs', onFatal: deps.onFatal,
     onAuthFailure: () => authFailures(registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' }),
