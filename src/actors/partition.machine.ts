@@ -35,6 +35,14 @@ export type PartitionEvent =
 const inFlight = (c: PartitionContext) => c.received - c.completed;
 
 /**
+ * A partition that has received nothing for this part of the commit interval, with every record
+ * durable, has finished its burst: its offset is committed then rather than at the interval's
+ * end. A slow trickle of records commits at most this many times an interval; Burrow's window
+ * (min-distance 1 s) keeps one of them a second, as before.
+ */
+const QUIET_SPELL_PART = 4;
+
+/**
  * One assigned partition: it owns the partition's pipeline, turns in-flight depth into an explicit
  * `backpressured` state (the partition is paused while in it), commits the offset of the last
  * durable record (never before it is durable, at most once per commit interval), and drains on
@@ -54,6 +62,7 @@ export const partitionMachine = setup({
   },
   delays: {
     commitInterval: ({ context }) => context.commitIntervalMs,
+    quietSpell: ({ context }) => Math.ceil(context.commitIntervalMs / QUIET_SPELL_PART),
     drainTimeout: ({ context }) => context.drainTimeoutMs,
   },
   guards: {
@@ -61,6 +70,7 @@ export const partitionMachine = setup({
     atLowWater: ({ context }) => inFlight(context) <= context.lowWater,
     hasUncommitted: ({ context }) => context.durableNext > context.committedNext,
     allDurable: ({ context }) => inFlight(context) === 0,
+    caughtUp: ({ context }) => inFlight(context) === 0 && context.durableNext > context.committedNext,
   },
   actions: {
     countReceived: assign(({ context, event }) => {
@@ -104,9 +114,10 @@ export const partitionMachine = setup({
             },
           },
         },
-        // The first durable record after a quiet spell is committed at once (a batch role's last
-        // batch is not left waiting for a timer); then at most one commit per interval, each
-        // carrying everything that became durable meanwhile.
+        // The first durable record after a quiet spell is committed at once; then at most one
+        // commit per interval, each carrying everything that became durable meanwhile, unless the
+        // partition falls quiet with everything durable: the end of a burst (a replay, a backfill,
+        // a batch role's last batch) is committed without waiting out the interval.
         commit: {
           initial: 'ready',
           states: {
@@ -124,6 +135,19 @@ export const partitionMachine = setup({
             },
             resting: {
               after: { commitInterval: 'ready' },
+              initial: 'receiving',
+              states: {
+                // A record restarts the quiet spell. These handlers take the event from the
+                // root's, so they count the records themselves.
+                receiving: {
+                  after: { quietSpell: 'quiet' },
+                  on: { 'records.received': { target: 'receiving', reenter: true, actions: 'countReceived' } },
+                },
+                quiet: {
+                  always: { guard: 'caughtUp', target: '#partition.active.commit.ready' },
+                  on: { 'records.received': { target: 'receiving', actions: 'countReceived' } },
+                },
+              },
             },
           },
         },

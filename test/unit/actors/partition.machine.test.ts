@@ -70,6 +70,61 @@ test('commits only offsets whose records are durable: at once after a quiet spel
   assert.deepEqual(h.commits, [103, 106, 110], 'after a quiet interval the next durable records are committed at once');
 });
 
+test('a burst that ends is committed once the partition falls quiet, not at the end of the interval', async () => {
+  const h = harness();
+  h.actor.send({ type: 'records.received', count: 4, lastOffset: 3 });
+  h.complete(1, 2);
+  await h.flush();
+  assert.deepEqual(h.commits, [2]);
+  h.clock.increment(100);
+  h.actor.send({ type: 'records.received', count: 4, lastOffset: 7 });
+  h.clock.increment(200);
+  h.complete(7, 6);
+  await h.flush();
+  assert.deepEqual(h.commits, [2], 'a record 200 ms ago: not quiet yet');
+  h.clock.increment(49);
+  await h.flush();
+  assert.deepEqual(h.commits, [2], 'quiet for 249 ms of the 250');
+  h.clock.increment(1);
+  await h.flush();
+  assert.deepEqual(h.commits, [2, 8], 'quiet for a quarter of the interval with everything durable: committed');
+  assert.equal(h.actor.getSnapshot().context.received, 8, 'records received while resting are counted once');
+});
+
+test('a quiet partition with records still in flight commits when they become durable, within the interval', async () => {
+  const h = harness();
+  h.actor.send({ type: 'records.received', count: 4, lastOffset: 3 });
+  h.complete(0, 1);
+  await h.flush();
+  assert.deepEqual(h.commits, [1]);
+  h.clock.increment(400);
+  assert.equal(h.actor.getSnapshot().context.received, 4);
+  await h.flush();
+  h.complete(2, 2);
+  await h.flush();
+  assert.deepEqual(h.commits, [1], 'a record still in flight: the burst is not over');
+  h.clock.increment(100);
+  h.complete(3, 1);
+  await h.flush();
+  assert.deepEqual(h.commits, [1, 4], 'the last record durable: committed at 500 ms');
+});
+
+test('records arriving steadily keep one commit per interval', async () => {
+  const h = harness();
+  let next = 0;
+  // A record every 100 ms, each durable at once: never quiet for 250 ms.
+  for (let t = 0; t < 2500; t += 100) {
+    h.actor.send({ type: 'records.received', count: 1, lastOffset: next });
+    h.complete(next, 1);
+    next += 1;
+    await h.flush();
+    h.clock.increment(100);
+    await h.flush();
+  }
+  assert.equal(h.commits.length, 3, `commits at 0, 1 and 2 s: ${h.commits.join(', ')}`);
+  assert.equal(h.actor.getSnapshot().context.received, 25);
+});
+
 test('a revoked partition drains: it waits for in-flight records, commits, then stops', async () => {
   const h = harness();
   h.actor.send({ type: 'records.received', count: 3, lastOffset: 2 });
