@@ -85,22 +85,61 @@ async function writeChunks(path: string, chunks: readonly Uint8Array[]): Promise
   }
 }
 
+/** A staged file and where it goes under `<root>/event`. */
+interface Staged {
+  readonly from: string;
+  readonly table: string;
+  readonly hour: LakeHour;
+  readonly to: string;
+  /** Its size as DuckDB reported it (a partitioned write's files are measured after the rename). */
+  readonly bytes?: number;
+}
+
+/**
+ * Folders known to exist: a batch's file goes straight there. One removed meanwhile (by
+ * retention, by hand) is made again when a write into it fails. Forgotten wholesale now and then,
+ * so a daemon that runs for months does not remember every hour it ever wrote.
+ */
+const madeDirs = new Set<string>();
+const MADE_DIRS_AT_MOST = 4096;
+
+/** Runs `write`, which puts a file into `dir`; makes `dir` first if it is not known to exist, or if the write finds it missing. */
+async function intoDir<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  if (madeDirs.has(dir)) {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      madeDirs.delete(dir);
+    }
+  }
+  await mkdir(dir, { recursive: true });
+  if (madeDirs.size >= MADE_DIRS_AT_MOST) madeDirs.clear();
+  madeDirs.add(dir);
+  return write();
+}
+
 /**
  * Writes a batch's lines (one record each; a record holding a line break is refused before this)
  * under `root`. `name` makes the files' names (a batch written again replaces its own files).
+ * Every step is a turn of the event loop, which is busy reading Kafka, so a batch takes few: its
+ * files are staged side by side in one folder (no folders to make and remove per batch), DuckDB
+ * reports their sizes, and they are moved into place together.
  */
 export async function writeBatchFiles(engine: Engine, root: string, name: string, batch: BatchLines, columnsOf: ColumnsOf): Promise<BatchWritten> {
   const id = `b${process.pid}_${++batches}`;
-  const stage = join(root, STAGING, id);
-  await mkdir(stage, { recursive: true });
+  const staging = join(root, STAGING);
+  const input = join(staging, `${id}.json`);
+  /** Where a partitioned write makes its folders (only when a batch spans many hours). */
+  const partitioned = join(staging, id);
   const rejected = new Map<string, number>();
   const rows = new Map<string, number>();
-  const files: WrittenFile[] = [];
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  let spanned = false;
+  let moved = false;
+  const staged: Staged[] = [];
   try {
-    const input = join(stage, 'input.json');
-    await writeChunks(input, batch.chunks);
-    const staged: string[] = [];
+    await intoDir(staging, () => writeChunks(input, batch.chunks));
     // One connection for the whole batch: its temporary table lives there.
     await engine.session(async (conn) => {
       try {
@@ -122,21 +161,24 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
           named.set(`${table}\u0000${revision}`, seen + 1);
           const fileName = seen === 0 ? `part-${name}-r${revision}` : `part-${name}-r${revision}-s${seen}`;
           if (hours.length <= HOUR_FILES_AT_MOST) {
-            // The usual batch spans an hour or two: a file per hour, each written where it goes.
+            // The usual batch spans an hour or two: a file per hour.
             for (const hour of hours) {
-              const file = join(stage, 'out', table, hourPath(hour), `${fileName}-0.parquet`);
-              await mkdir(dirname(file), { recursive: true });
+              const from = join(staging, `${id}-${staged.length}.parquet`);
               // Filters only on what varies in the batch.
               const scope = { ...(kinds.length > 1 && { revision: { schema, revision } }), ...(hours.length > 1 && { hour }) };
-              await conn.all(copyHourSql(id, columns, scope, file));
-              staged.push(file);
+              const [stats] = await conn.all(copyHourSql(id, columns, scope, from));
+              staged.push({ from, table, hour, to: join(root, 'event', table, hourPath(hour), `${fileName}-0.parquet`), bytes: Number(stats?.file_size_bytes) });
             }
           } else {
             // A replay of old events may span many hours: one partitioned write makes the folders.
-            // DuckDB makes the partition folders, not their parent.
-            await mkdir(join(stage, 'out'), { recursive: true });
-            const [copied] = await conn.all(copyPartitionedSql(id, columns, schema, revision, join(stage, 'out', table), fileName));
-            staged.push(...((copied?.Files ?? []) as string[]));
+            spanned = true;
+            const out = join(partitioned, table);
+            await mkdir(partitioned, { recursive: true });
+            const [copied] = await conn.all(copyPartitionedSql(id, columns, schema, revision, out, fileName));
+            for (const from of (copied?.Files ?? []) as string[]) {
+              const hour = parseHourPath(dirname(relative(out, from)));
+              if (hour) staged.push({ from, table, hour, to: join(root, 'event', table, relative(out, from)) });
+            }
           }
           add(rows, table, n);
         }
@@ -145,23 +187,18 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
         await conn.all(`DROP TABLE IF EXISTS "${id}"`);
       }
     });
-    // Each staged file moves to its hour's folder under event/.
-    const out = join(stage, 'out');
-    const made = new Set<string>();
-    for (const from of staged) {
-      const rel = relative(out, from);
-      const hour = parseHourPath(dirname(rel));
-      if (!hour) continue;
-      const to = join(root, 'event', rel);
-      if (!made.has(dirname(to))) {
-        await mkdir(dirname(to), { recursive: true });
-        made.add(dirname(to));
-      }
-      await rename(from, to);
-      files.push({ table: rel.split('/')[0]!, hour, path: to, bytes: (await stat(to)).size });
-    }
+    const files = await Promise.all(staged.map(async ({ from, table, hour, to, bytes }): Promise<WrittenFile> => {
+      await intoDir(dirname(to), () => rename(from, to));
+      return { table, hour, path: to, bytes: bytes !== undefined && Number.isFinite(bytes) ? bytes : (await stat(to)).size };
+    }));
+    moved = true;
     return { rows, rejected, files };
   } finally {
-    await rm(stage, { recursive: true, force: true });
+    // What a failed batch staged goes with the input; the batch is written again.
+    await Promise.all([
+      rm(input, { force: true }),
+      ...(spanned ? [rm(partitioned, { recursive: true, force: true })] : []),
+      ...(moved ? [] : staged.map((f) => rm(f.from, { force: true }))),
+    ]);
   }
 }

@@ -126,16 +126,16 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     const written = await writeBatchFiles(engine!, root, name, batch, columnsOf);
     for (const [table, n] of written.rows) rowsWritten.inc({ role, table }, n);
     for (const [code, n] of written.rejected) rejected.inc({ role, code }, n);
-    for (const file of written.files) {
+    await Promise.all(written.files.map(async (file) => {
       filesWritten.inc({ role, kind: 'part' });
       bytesWritten.inc({ role }, file.bytes);
       const dir = join(file.path, '..');
+      dirty.set(dir, file.hour);
       if (await access(join(dir, REFINED_FILE)).then(() => true, () => false)) {
         const [count] = await engine!.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file.path)})`);
         lateRows.inc({ role, table: file.table }, Number(count?.n ?? 0));
       }
-      dirty.set(dir, file.hour);
-    }
+    }));
   }
 
   /** The write stage: batches written in order, each retried until it succeeds. */

@@ -70,8 +70,9 @@ export interface RowScope {
 
 /**
  * Writes the rows of a loaded batch in `scope`, all in one hour, as one Parquet file (the columns
- * a partitioned write keeps in the file). Cheaper than a partitioned write, which sorts rows into
- * folders: about a third less CPU per 10,000 rows, measured.
+ * a partitioned write keeps in the file); answers with its size (`file_size_bytes`). Cheaper than
+ * a partitioned write, which sorts rows into folders: about a third less CPU per 10,000 rows,
+ * measured.
  */
 export function copyHourSql(table: string, columns: readonly LakeColumn[], scope: RowScope, file: string): string {
   const where = [
@@ -79,7 +80,7 @@ export function copyHourSql(table: string, columns: readonly LakeColumn[], scope
     ...(scope.hour ? [`year(el_ts) = ${scope.hour.year} AND month(el_ts) = ${scope.hour.month} AND day(el_ts) = ${scope.hour.day} AND hour(el_ts) = ${scope.hour.hour}`] : []),
   ];
   return `COPY (SELECT ${typedSelect(columns)} FROM ${quoteIdent(table)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) `
-    + `TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`;
+    + `TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS true)`;
 }
 
 function ofRevision(schema: string, revision: number): string {

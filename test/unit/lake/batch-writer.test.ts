@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '../../../src/lake/duckdb.js';
@@ -88,6 +88,23 @@ test('schemas that share a table (names differing only in case) get files of the
     assert.deepEqual(readdirSync(hour19(root)).sort(), ['part-raw-0-1-3-r1-0.parquet', 'part-raw-0-1-3-r1-s1-0.parquet']);
     const [count] = await engine.all(`SELECT count(DISTINCT uuid) AS n FROM read_parquet('${hour19(root)}/*.parquet')`);
     assert.equal(Number(count!.n), 3);
+  } finally {
+    engine.close();
+  }
+});
+
+test('a folder removed between batches (retention, by hand) is made again; sizes are the files\' own', async () => {
+  const engine = await openEngine();
+  const root = mkdtempSync(join(tmpdir(), 'el-batch-'));
+  try {
+    const first = await write(engine, root, 'raw-0-1-1', [capsule(1, { userID: 1 })]);
+    assert.deepEqual(first.files.map((f) => f.bytes), first.files.map((f) => statSync(f.path).size));
+    rmSync(join(root, 'event'), { recursive: true });
+    rmSync(join(root, '.staging'), { recursive: true });
+    const second = await write(engine, root, 'raw-0-2-2', [capsule(2, { userID: 2 })]);
+    assert.deepEqual(readdirSync(hour19(root)), ['part-raw-0-2-2-r1-0.parquet']);
+    assert.deepEqual(second.files.map((f) => f.bytes), [statSync(join(hour19(root), 'part-raw-0-2-2-r1-0.parquet')).size]);
+    assert.deepEqual(readdirSync(join(root, '.staging')), []);
   } finally {
     engine.close();
   }
