@@ -144,6 +144,7 @@ export function parseLakeArgs(args: readonly string[]): LakeConfig {
     'batch-rows': { type: 'string' },
     'batch-seconds': { type: 'string' },
     'max-in-flight': { type: 'string' },
+    'error-output': { type: 'string' },
     ...schemaOptions,
   });
   const [input, output, ...extra] = positionals;
@@ -154,6 +155,7 @@ export function parseLakeArgs(args: readonly string[]): LakeConfig {
     kind: 'lake',
     input: uri(input, 'INPUT'),
     output: uri(output, 'OUTPUT'),
+    ...(v['error-output'] !== undefined && { errorOutput: uri(v['error-output'], '--error-output') }),
     refineDelaySeconds: int(v['refine-delay'], 'refine-delay', 7200),
     refineEverySeconds: int(v['refine-every'], 'refine-every', 60),
     batchRows,

@@ -9,7 +9,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { hourPath, lakeTableOf, parseHourPath, type LakeHour } from '../domain/lake/lake-layout.js';
 import type { LakeColumn } from '../domain/lake/lake-columns.js';
-import { copyHourSql, copyPartitionedSql, loadBatchSql } from '../domain/lake/lake-sql.js';
+import { copyHourSql, copyPartitionedSql, loadBatchSql, rejectedLinesSql, type MissingSchema } from '../domain/lake/lake-sql.js';
 import type { Engine } from './duckdb.js';
 
 /** Where staged files wait, under the root (hidden from the `event` tree). */
@@ -24,12 +24,26 @@ export interface WrittenFile {
   readonly bytes: number;
 }
 
+/** A line of the batch that became no row. */
+export interface RejectedLine {
+  /** Its index in the batch (from 0). */
+  readonly line: number;
+  readonly errorCode: 'EL_VALIDATION_FAILED' | 'EL_SCHEMA_NOT_FOUND';
+  /** What it names as schema and revision, when it names them. */
+  readonly schema?: string;
+  readonly revision?: number;
+  /** The line as text, without its line break. */
+  readonly raw: string;
+}
+
 /** What a batch became. */
 export interface BatchWritten {
   /** Rows written, per table. */
   readonly rows: ReadonlyMap<string, number>;
   /** Records that became no row (malformed, or their schema could not be had), by error code. */
   readonly rejected: ReadonlyMap<string, number>;
+  /** Those records, one by one, in order. */
+  readonly rejectedLines: readonly RejectedLine[];
   readonly files: readonly WrittenFile[];
 }
 
@@ -70,6 +84,27 @@ function revisionsOf(counts: readonly Record<string, unknown>[]): LoadedRevision
 export interface BatchLines {
   readonly chunks: readonly Uint8Array[];
   readonly lines: number;
+}
+
+/** The text of lines `at` (ascending indices) of a batch whose lines never span two chunks. */
+export function linesAt(chunks: readonly Uint8Array[], at: readonly number[]): string[] {
+  const out: string[] = [];
+  let line = 0;
+  let next = 0;
+  for (const chunk of chunks) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    for (let start = 0; start < bytes.length && next < at.length;) {
+      const end = bytes.indexOf(10, start);
+      const stop = end === -1 ? bytes.length : end;
+      if (line === at[next]) {
+        out.push(bytes.toString('utf8', start, stop));
+        next += 1;
+      }
+      line += 1;
+      start = stop + 1;
+    }
+  }
+  return out;
 }
 
 /** Writes the chunks to `path` in one gathered write. */
@@ -138,6 +173,7 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
   let spanned = false;
   let moved = false;
   const staged: Staged[] = [];
+  const rejectedLines: RejectedLine[] = [];
   try {
     await intoDir(staging, () => writeChunks(input, batch.chunks));
     // One connection for the whole batch: its temporary table lives there.
@@ -146,12 +182,14 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
         const kinds = revisionsOf(await conn.all(loadBatchSql(id, input)));
         /** Files named so far per table and revision: schemas differing only in case share a table. */
         const named = new Map<string, number>();
+        const missing: MissingSchema[] = [];
         let loaded = 0;
         for (const { schema, revision, hours, n } of kinds) {
           loaded += n;
           const columns = await columnsOf(schema, revision);
           if (columns === undefined) {
             add(rejected, 'EL_SCHEMA_NOT_FOUND', n);
+            missing.push({ schema, revision });
             continue;
           }
           const table = lakeTableOf(schema);
@@ -183,6 +221,15 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
           add(rows, table, n);
         }
         if (batch.lines > loaded) add(rejected, 'EL_VALIDATION_FAILED', batch.lines - loaded);
+        if (batch.lines > loaded || missing.length > 0) {
+          const found = await conn.all(rejectedLinesSql(input, missing));
+          const raw = linesAt(batch.chunks, found.map((r) => Number(r.line)));
+          found.forEach((r, i) => rejectedLines.push({
+            line: Number(r.line), errorCode: r.ok === true ? 'EL_SCHEMA_NOT_FOUND' : 'EL_VALIDATION_FAILED', raw: raw[i] ?? '',
+            ...(typeof r.schema === 'string' && { schema: r.schema }),
+            ...(r.revision !== null && r.revision !== undefined && Number.isSafeInteger(Number(r.revision)) && { revision: Number(r.revision) }),
+          }));
+        }
       } finally {
         await conn.all(`DROP TABLE IF EXISTS "${id}"`);
       }
@@ -192,7 +239,7 @@ export async function writeBatchFiles(engine: Engine, root: string, name: string
       return { table, hour, path: to, bytes: bytes !== undefined && Number.isFinite(bytes) ? bytes : (await stat(to)).size };
     }));
     moved = true;
-    return { rows, rejected, files };
+    return { rows, rejected, rejectedLines, files };
   } finally {
     // What a failed batch staged goes with the input; the batch is written again.
     await Promise.all([

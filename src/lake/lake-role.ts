@@ -7,21 +7,28 @@
  * row per uuid, once the hour has been over for the refine delay; a late event reopens its hour.
  */
 import { access, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Counter } from 'prom-client';
-import { Observable, concatMap, tap, type OperatorFunction } from 'rxjs';
+import { Observable, concatMap, type OperatorFunction } from 'rxjs';
 import type { Logger } from 'pino';
 import type { LakeConfig, RoleSpec } from '../domain/config/role-config.js';
+import { errorOutputOf } from '../domain/config/error-output.js';
+import { makeEventError, type EventErrorInput } from '../domain/event/event-error.js';
+import type { ErrorCode } from '../domain/errors.js';
 import { capsuleColumns, eventErrorColumns, eventTypeOf, quoteLiteral, type LakeColumn } from '../domain/lake/lake-columns.js';
 import { REFINED_FILE, hourEndMs, type LakeHour } from '../domain/lake/lake-layout.js';
 import type { Role, RoleDeps, RoleStatus } from '../daemon/role.js';
 import type { Completed, PartitionPipeline } from '../adapters/kafka/kafka-record.js';
 import { createKafkaSource, type KafkaSource } from '../adapters/kafka/kafka-source.js';
+import { authFailures } from '../adapters/kafka/kafka-client.js';
+import { openEventOutput, type EventOutput } from '../adapters/outputs/event-output.js';
+import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../actors/role-lifecycle.js';
 import { metricOnce } from '../observability/metrics.js';
 import { registryFromConfig } from '../adapters/schemas/registry-from-config.js';
 import { isTransientSchemaFailure } from '../domain/schema/schema-failure.js';
 import { backoffDelay } from '../supervision/backoff.js';
-import { gather, type LineBatch } from '../streams/gather.js';
+import { gather, type LineBatch, type RefusalReason } from '../streams/gather.js';
 import { STAGING, writeBatchFiles } from './batch-writer.js';
 import { openEngine, type Engine } from './duckdb.js';
 import { hourDirs } from './hour-dirs.js';
@@ -86,7 +93,9 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
   }));
 
   let engine: Engine | undefined;
+  let errors: EventOutput | undefined;
   let source: KafkaSource | undefined;
+  const recvFrom = hostname();
   let refineTimer: NodeJS.Timeout | undefined;
   let refining: Promise<void> = Promise.resolve();
   let stopping = false;
@@ -119,14 +128,43 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     return columns;
   }
 
-  /** Writes one batch's rows (grouped by table, revision and hour by the engine). */
-  async function writeBatch(topic: string, partition: number, batch: LineBatch): Promise<void> {
-    if (batch.lines === 0) return;
-    const name = `${topic.replace(/[^A-Za-z0-9_-]/g, '_')}-${partition}-${batch.firstOffset}-${batch.lastOffset}`;
-    const written = await writeBatchFiles(engine!, root, name, batch, columnsOf);
-    for (const [table, n] of written.rows) rowsWritten.inc({ role, table }, n);
-    for (const [code, n] of written.rejected) rejected.inc({ role, code }, n);
-    await Promise.all(written.files.map(async (file) => {
+  /**
+   * Writes one batch's rows (grouped by table, revision and hour by the engine), then the
+   * EventErrors of its records that became no row: the batch completes, and its offsets may be
+   * committed, only once both are durable.
+   */
+  async function writeBatch(topic: string, partition: number, batch: LineBatch, plog: Logger): Promise<void> {
+    const failures: EventErrorInput[] = batch.refusals.map((r) => ({
+      code: 'consumer', stage: 'lake', errorCode: 'EL_PARSE_FAILED', rawEvent: r.raw, message: REFUSAL_MESSAGES[r.reason],
+      source: { topic, partition, offset: r.offset },
+    }));
+    if (batch.lines > 0) {
+      const name = `${topic.replace(/[^A-Za-z0-9_-]/g, '_')}-${partition}-${batch.firstOffset}-${batch.lastOffset}`;
+      const written = await writeBatchFiles(engine!, root, name, batch, columnsOf);
+      for (const [table, n] of written.rows) rowsWritten.inc({ role, table }, n);
+      await countFiles(written.files);
+      for (const r of written.rejectedLines) {
+        failures.push({
+          code: 'consumer', stage: 'lake', errorCode: r.errorCode, rawEvent: r.raw,
+          message: r.errorCode === 'EL_SCHEMA_NOT_FOUND' ? `schema ${r.schema ?? '?'} revision ${r.revision ?? '?'} is not in the lake's schema repository` : INVALID_MESSAGE,
+          ...(r.schema !== undefined && { schema: r.schema }), ...(r.revision !== undefined && { revision: r.revision }),
+          source: { topic, partition, offset: batch.offsets[r.line] ?? batch.lastOffset },
+        });
+      }
+      const expected = [...written.rejected.values()].reduce((a, b) => a + b, 0);
+      if (expected !== written.rejectedLines.length) {
+        plog.warn({ expected, found: written.rejectedLines.length }, 'lake: the records left out and those found again differ; EventErrors are written for those found');
+      }
+    }
+    if (failures.length === 0) return;
+    const dt = new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await errors!.write(failures.map((f) => ({ schema: 'EventError', json: JSON.stringify(makeEventError(f, { recvFrom, dt })) })));
+    for (const f of failures) rejected.inc({ role, code: f.errorCode as ErrorCode });
+  }
+
+  /** Counts a batch's part files; a file written into a refined hour counts its rows as late. */
+  async function countFiles(files: Awaited<ReturnType<typeof writeBatchFiles>>['files']): Promise<void> {
+    await Promise.all(files.map(async (file) => {
       filesWritten.inc({ role, kind: 'part' });
       bytesWritten.inc({ role }, file.bytes);
       const dir = join(file.path, '..');
@@ -146,7 +184,7 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
         void (async () => {
           for (let attempt = 1; !cancelled; attempt += 1) {
             try {
-              await writeBatch(topic, partition, batch);
+              await writeBatch(topic, partition, batch, plog);
               subscriber.next({ offset: batch.lastOffset, count: batch.records });
               subscriber.complete();
               return;
@@ -164,7 +202,6 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
 
   const pipeline: PartitionPipeline = (records, ctx) => records.pipe(
     gather({ maxLines: config.batchRows, maxBytes: BATCH_BYTES, maxMs: config.batchSeconds * 1000 }),
-    tap((batch) => { if (batch.refused > 0) rejected.inc({ role, code: 'EL_VALIDATION_FAILED' }, batch.refused); }),
     write(ctx.topic, ctx.partition, ctx.logger),
   );
 
@@ -196,46 +233,76 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     }
   }
 
-  return {
-    spec,
-    async start() {
+  /**
+   * Opens DuckDB (once) and the EventError output, then starts consuming: no record is taken
+   * while its EventError would have nowhere to go. A failure is retried by the lifecycle.
+   */
+  async function open(signal: AbortSignal): Promise<void> {
+    if (engine === undefined) {
       // What a crash left staged is written again by the replay it causes.
       await rm(join(root, STAGING), { recursive: true, force: true });
       // What does not fit in memory spills here rather than failing the write.
       engine = await openEngine({ memoryLimit: MEMORY_LIMIT, tempDirectory: join(root, STAGING, 'spill'), connections: CONNECTIONS, threads: STATEMENT_THREADS });
       await scanDirty();
-      source = createKafkaSource({
-        endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
-        group: input.identity, topics: input.topics, pipeline, logger, registry, role,
-        highWater: Math.max(config.maxInFlight, config.batchRows),
-        lowWater: Math.floor(Math.max(config.maxInFlight, config.batchRows) / 2),
-        ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
-      });
-      deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
-      source.start();
-      let busy = false;
-      refineTimer = setInterval(() => {
-        // A refine pass slower than the interval is not queued behind itself.
-        if (busy) return;
-        busy = true;
-        refining = refineDue().finally(() => { busy = false; });
-      }, config.refineEverySeconds * 1000);
+    }
+    const opened = await openEventOutput(errorOutputOf(config), { logger, clientId: `eventlogging-${spec.name}-errors` });
+    if (signal.aborted) {
+      await opened.close();
+      return;
+    }
+    errors = opened;
+    source = createKafkaSource({
+      endpoint: { brokers: input.brokers, clientId: `eventlogging-${spec.name}`, client: input.client },
+      group: input.identity, topics: input.topics, pipeline, logger, registry, role,
+      highWater: Math.max(config.maxInFlight, config.batchRows),
+      lowWater: Math.floor(Math.max(config.maxInFlight, config.batchRows) / 2),
+      ...(options.commitIntervalMs !== undefined && { commitIntervalMs: options.commitIntervalMs }),
+    });
+    deps.lagMonitor?.watchSource(input.identity, source, input.brokers, input.client);
+    source.start();
+    let busy = false;
+    refineTimer = setInterval(() => {
+      // A refine pass slower than the interval is not queued behind itself.
+      if (busy) return;
+      busy = true;
+      refining = refineDue().finally(() => { busy = false; });
+    }, config.refineEverySeconds * 1000);
+  }
+
+  const lifecycle = createRoleLifecycle(open, async () => {
+    stopping = true;
+    clearInterval(refineTimer);
+    // The source drains (files written, EventErrors sent, offsets committed) before the outputs close.
+    await source?.stop();
+    await refining;
+    await errors?.close();
+    engine?.close();
+    engine = undefined;
+  });
+  const lifecycleView = watchLifecycle(lifecycle, {
+    logger, what: 'lake EventError output', onFatal: deps.onFatal,
+    onAuthFailure: () => authFailures(registry).inc({ role, client: 'producer' }),
+  });
+  lifecycle.start();
+
+  return {
+    spec,
+    async start() {
+      lifecycle.send({ type: 'role.start' });
     },
     async stop() {
-      stopping = true;
-      clearInterval(refineTimer);
-      await source?.stop();
-      await refining;
-      engine?.close();
+      await stopLifecycle(lifecycle);
     },
     status(): RoleStatus {
-      const state = source?.state() ?? 'starting';
+      const life = lifecycleStateName(lifecycle.getSnapshot().value);
+      const problem = lifecycleView.problem();
+      const state = life === 'running' ? source?.state() ?? 'starting' : life;
       const lastError = source?.lastError();
       return {
         kind: spec.kind, name: spec.name, state,
         healthy: state !== 'failed',
         ready: state === 'running',
-        ...(state === 'failed' && lastError ? { problem: `${lastError.code}: ${lastError.message}` } : {}),
+        ...(problem ?? (state === 'failed' && lastError) ? { problem: problem ?? `${lastError!.code}: ${lastError!.message}` } : {}),
         details: {
           group: input.identity, topics: input.topics, root, hoursWaitingForRefine: dirty.size, refinedHours,
           ...(lastRefineError !== undefined && { lastRefineError }),
@@ -245,6 +312,16 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     },
   };
 }
+
+/** What the EventError of a record refused before the engine says. */
+const REFUSAL_MESSAGES: Readonly<Record<RefusalReason, string>> = {
+  'tombstone': 'a record without a value (a tombstone): not a capsule',
+  'not-an-object': 'a record that does not start a JSON object: not a capsule',
+  'line-break': 'a record holding a line break: not one JSON-lines record',
+};
+
+const INVALID_MESSAGE = 'not a capsule the lake can store: it needs a schema name, a revision of 1 or more, a uuid, '
+  + 'a dt in UTC ending in Z and an object event';
 
 const EVENT_ERROR_COLUMNS = eventErrorColumns();
 

@@ -5,7 +5,7 @@ import { runRoleStandalone } from '../run-role.js';
 
 const help = `usage: eventlogging lake [--schemas-path DIR] [--schema-uri-base URL] [--refine-delay S]
                         [--refine-every S] [--batch-rows N] [--batch-seconds S] [--max-in-flight N]
-                        INPUT OUTPUT
+                        [--error-output URI] INPUT OUTPUT
 
 Writes capsules and EventErrors from Kafka into a lake of hourly Parquet partitions, the layout
 of the seeds' Hive tables: OUTPUT/event/<schema>/year=Y/month=M/day=D/hour=H/ (schema folders in
@@ -24,10 +24,14 @@ refined (its parts merged into one data.parquet, one row per uuid) once it has b
 --refine-delay seconds (default 7200); a late event reopens its hour and it is refined again.
 Refining is looked at every --refine-every seconds (default 60). --max-in-flight N (default
 twice --batch-rows, at least 20000) bounds a partition's records read but not yet in a file; past
-it the partition pauses. Records that cannot be rows (not a capsule or EventError with a valid
-schema name, revision, uuid, canonical dt and object event; a schema the repository lacks) are
-counted in eventlogging_lake_events_rejected_total and not written. Runs until SIGTERM or SIGINT,
-then drains (write, commit) and exits 0.`;
+it the partition pauses. Records that cannot be rows become EventErrors (code consumer, stage
+lake, with their topic, partition and offset) on --error-output (default: topic
+eventlogging_EventError on INPUT's brokers), written before their offsets are committed and
+counted in eventlogging_lake_events_rejected_total by errorCode: EL_PARSE_FAILED (a tombstone, a
+record holding a line break, or one not starting a JSON object), EL_VALIDATION_FAILED (not JSON,
+or without a valid schema name, revision, uuid, canonical dt and object event),
+EL_SCHEMA_NOT_FOUND (a schema the repository lacks). Runs until SIGTERM or SIGINT, then drains
+(write, commit) and exits 0.`;
 
 /** `eventlogging lake`: one lake consumer role, standalone, until a stop signal. */
 export const lakeCommand: Command = {

@@ -72,6 +72,7 @@ export const lakeConfigSchema = {
     kind: { const: 'lake' },
     input: { ...endpoint, properties: { kind: { const: 'kafka-reader' } } },
     output: { ...endpoint, properties: { kind: { const: 'file' } } },
+    errorOutput: { ...endpoint, properties: { kind: { enum: ['kafka-writer', 'stdout', 'file'] } } },
     refineDelaySeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 },
     refineEverySeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
     batchRows: { type: 'integer', minimum: 1, maximum: 1_000_000 },

@@ -65,6 +65,8 @@ export interface LakeConfig extends SchemaSource {
   readonly input: EndpointUri;
   /** `file:///path`: the lake's root. */
   readonly output: EndpointUri;
+  /** Where records that cannot be rows go as EventErrors (default: INPUT's cluster, `eventlogging_EventError`). */
+  readonly errorOutput?: EndpointUri;
   /** How long after its end an hour is refined (late events reopen it). */
   readonly refineDelaySeconds: number;
   /** How often hours are looked at for refining. */

@@ -31,10 +31,41 @@ export function loadBatchSql(table: string, file: string): string {
   const columns = `{${Object.entries(READ_COLUMNS).map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
   return `CREATE TEMP TABLE ${quoteIdent(table)} AS SELECT *, CAST(dt AS TIMESTAMP) AS el_ts FROM (`
     + `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', ignore_errors = true, columns = ${columns}) `
-    + `WHERE regexp_full_match(schema, ${quoteLiteral(SCHEMA_NAME)}) AND TRY_CAST(revision AS BIGINT) >= 1 `
-    + `AND regexp_full_match(uuid, ${quoteLiteral(UUID)}) AND regexp_full_match(dt, ${quoteLiteral(CANONICAL_DT)}) `
-    + `AND TRY_CAST(dt AS TIMESTAMP) IS NOT NULL AND json_type(event) = 'OBJECT'); `
+    + `WHERE ${wellFormed((name) => name, (name) => `json_type(${name})`)}); `
     + `SELECT schema, CAST(revision AS BIGINT) AS revision, ${HOUR_PARTS}, count(*) AS n FROM ${quoteIdent(table)} GROUP BY ALL ORDER BY ALL`;
+}
+
+/**
+ * The identity a row needs, on a record's fields: `text(name)` is a field as text, `type(name)`
+ * its JSON type. One condition for the load and for finding the lines it left out, so the two
+ * agree (both read JSON the same way: the first of duplicate keys, any scalar as text).
+ */
+function wellFormed(text: (name: string) => string, type: (name: string) => string): string {
+  return `regexp_full_match(${text('schema')}, ${quoteLiteral(SCHEMA_NAME)}) AND TRY_CAST(${text('revision')} AS BIGINT) >= 1 `
+    + `AND regexp_full_match(${text('uuid')}, ${quoteLiteral(UUID)}) AND regexp_full_match(${text('dt')}, ${quoteLiteral(CANONICAL_DT)}) `
+    + `AND TRY_CAST(${text('dt')} AS TIMESTAMP) IS NOT NULL AND ${type('event')} = 'OBJECT'`;
+}
+
+/** A schema revision the lake has no schema for. */
+export interface MissingSchema {
+  readonly schema: string;
+  readonly revision: number;
+}
+
+/**
+ * The lines of a batch's file (numbered from 0) that gave no row: those {@link loadBatchSql}
+ * left out (not JSON, or an identity not well-formed; `ok` false), and those of a schema
+ * revision in `missing` (`ok` true), with what they name as schema and revision. Reads the
+ * file again, record by record: for batches that hold such lines only.
+ */
+export function rejectedLinesSql(file: string, missing: readonly MissingSchema[]): string {
+  const field = (name: string) => `json_extract_string(json, ${quoteLiteral(`$.${name}`)})`;
+  const ok = `coalesce(${wellFormed(field, (name) => `json_type(json, ${quoteLiteral(`$.${name}`)})`)}, false)`;
+  const ofMissing = missing.map((m) => `(schema = ${quoteLiteral(m.schema)} AND revision = ${m.revision})`);
+  return `SELECT line, ok, schema, revision FROM (`
+    + `SELECT ordinality - 1 AS line, ${ok} AS ok, ${field('schema')} AS schema, TRY_CAST(${field('revision')} AS BIGINT) AS revision `
+    + `FROM read_ndjson_objects(${quoteLiteral(file)}, ignore_errors = true) WITH ORDINALITY) `
+    + `WHERE NOT ok${ofMissing.length > 0 ? ` OR ${ofMissing.join(' OR ')}` : ''} ORDER BY line`;
 }
 
 /** The typed SELECT list of a table's columns from a loaded batch. */

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { Counter, Histogram } from 'prom-client';
 import type { ConsumerConfig, RoleSpec } from '../../domain/config/role-config.js';
-import type { KafkaReaderUri, MysqlUri, EndpointUri } from '../../domain/config/uri.js';
+import type { MysqlUri } from '../../domain/config/uri.js';
+import { errorOutputOf } from '../../domain/config/error-output.js';
 import { makeEventError } from '../../domain/event/event-error.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import { createTableDdl, markTableOwnerSql, parseTableOwnerComment } from '../../domain/table/table-ddl.js';
 import { withTextDt, type TableDefinition } from '../../domain/table/table-mapping.js';
 import type { Role, RoleDeps, RoleStatus } from '../../daemon/role.js';
-import { writerOptionsOf } from '../../domain/config/kafka-options.js';
 import { authFailures } from '../../adapters/kafka/kafka-client.js';
 import { createKafkaSource, type KafkaSource } from '../../adapters/kafka/kafka-source.js';
 import type { PartitionPipeline } from '../../adapters/kafka/kafka-record.js';
@@ -19,13 +19,6 @@ import { insert, type Rejected } from '../../streams/insert.js';
 import { orderedMap } from '../../streams/ordered-map.js';
 import { createRowMapper } from './to-insert-item.js';
 import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
-
-/** Where EventErrors of a consumer go: `--error-output`, else the input cluster's EventError topic. */
-function errorOutputOf(config: ConsumerConfig): EndpointUri {
-  if (config.errorOutput) return config.errorOutput;
-  const input = config.input as KafkaReaderUri;
-  return { kind: 'kafka-writer', brokers: input.brokers, topic: 'eventlogging_EventError', params: {}, client: writerOptionsOf(input.client) };
-}
 
 /**
  * The MySQL consumer role: one partition actor per assigned partition of the valid topic(s),

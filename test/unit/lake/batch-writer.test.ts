@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '../../../src/lake/duckdb.js';
-import { writeBatchFiles } from '../../../src/lake/batch-writer.js';
+import { linesAt, writeBatchFiles } from '../../../src/lake/batch-writer.js';
 import { COLUMNS, batchLines, capsule, hour19, write } from './helpers.js';
 
 test('a batch becomes one Parquet file per table, revision and hour, typed by its schema; a value that does not fit its type is NULL', async () => {
@@ -49,6 +49,9 @@ test('records that cannot be rows are counted by code and never written, whateve
     const written = await writeBatchFiles(engine, root, 'raw-0-0-10', batchLines([...bad, JSON.stringify(good)]), async (schema) => (schema === 'NoSuchSchema' ? undefined : COLUMNS));
     assert.deepEqual([...written.rows], [['mobilewikiappedit', 1]]);
     assert.deepEqual(Object.fromEntries(written.rejected), { EL_SCHEMA_NOT_FOUND: 1, EL_VALIDATION_FAILED: 9 });
+    // Each one found again, with its line, for its EventError.
+    assert.deepEqual(written.rejectedLines.map((r) => [r.line, r.errorCode, r.raw]), bad.map((raw, i) => [i, i === 9 ? 'EL_SCHEMA_NOT_FOUND' : 'EL_VALIDATION_FAILED', raw]));
+    assert.deepEqual([written.rejectedLines[9]!.schema, written.rejectedLines[9]!.revision], ['NoSuchSchema', 1]);
   } finally {
     engine.close();
   }
@@ -92,6 +95,35 @@ test('schemas that share a table (names differing only in case) get files of the
     engine.close();
   }
 });
+
+test('lines found again are those the load left out, in a batch of many lines and chunks', async () => {
+  const engine = await openEngine();
+  const root = mkdtempSync(join(tmpdir(), 'el-batch-'));
+  try {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i % 97 === 5 ? `{"broken": ${i}` : capsule(i + 1, { userID: i })));
+    const batch = batchLines(lines);
+    const written = await writeBatchFiles(engine, root, 'raw-0-0-3000', { ...batch, chunks: splitChunks(batch.chunks) }, async () => COLUMNS);
+    const expected = lines.flatMap((l, i) => (i % 97 === 5 ? [[i, l]] : []));
+    assert.deepEqual(written.rejectedLines.map((r) => [r.line, r.raw]), expected);
+    assert.equal(linesAt(batch.chunks, [0, 2999]).length, 2);
+  } finally {
+    engine.close();
+  }
+});
+
+/** The same bytes cut into chunks of whole lines, a few hundred lines each. */
+function splitChunks(chunks: readonly Uint8Array[]): Uint8Array[] {
+  const all = Buffer.concat(chunks);
+  const out: Uint8Array[] = [];
+  for (let start = 0; start < all.length;) {
+    let end = all.indexOf(10, Math.min(all.length - 1, start + 50_000));
+    end = end === -1 ? all.length : end + 1;
+    out.push(all.subarray(start, end));
+    start = end;
+  }
+  assert.ok(out.length > 3);
+  return out;
+}
 
 test('a folder removed between batches (retention, by hand) is made again; sizes are the files\' own', async () => {
   const engine = await openEngine();
