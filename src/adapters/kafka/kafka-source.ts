@@ -14,6 +14,7 @@ import { metricOnce } from '../../observability/metrics.js';
 import { admitBatch, settleProbe, type GapProbe } from '../../domain/kafka/fetch-continuity.js';
 import { authFailures, withCode } from './kafka-client.js';
 import { createCommitAcknowledger } from './commit-acknowledger.js';
+import { resumePartition } from './resume-partition.js';
 import { authFailure, connectGroupConsumer } from './group-consumer.js';
 import type { KafkaRecord } from './kafka-record.js';
 import type { KafkaSource, KafkaSourceOptions } from './kafka-source-api.js';
@@ -110,11 +111,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
    */
   function seekThenResume(topic: string, partition: number, offset: number | undefined, plog: Logger): void {
     const c = consumer;
-    const resume = (): void => {
-      // After a revoke the consumer may be gone; resuming then is meaningless but harmless.
-      try { c?.resume([{ topic, partition }]); } catch { /* consumer already disconnected */ }
-      plog.info('partition resumed');
-    };
+    const resume = (): void => resumePartition(c, topic, partition, plog);
     if (c === undefined || offset === undefined) return resume();
     try {
       c.seek({ topic, partition, offset }, RESUME_SEEK_TIMEOUT_MS, (error: LibrdKafkaError | null) => {
