@@ -36,6 +36,30 @@ export function createRoleLifecycle(open: (signal: AbortSignal) => Promise<void>
   }), { input: { backoffInitialMs: 200, backoffMaxMs: 5000 } });
 }
 
+/** A role's lifecycle as the role uses it: started on `start`, drained on `stop`, seen in `/status`. */
+export interface ManagedLifecycle {
+  /** Starts connecting (retried with backoff until it opens). */
+  start(): void;
+  /** Resolves once the close has run. */
+  stop(): Promise<void>;
+  state(): ReturnType<typeof lifecycleStateName>;
+  /** Why it gave up, if it did. */
+  problem(): string | undefined;
+}
+
+/** {@link createRoleLifecycle}, watched ({@link watchLifecycle}) and running, for a role's start, stop and status. */
+export function manageRoleLifecycle(open: (signal: AbortSignal) => Promise<void>, close: () => Promise<void>, watch: LifecycleWatch): ManagedLifecycle {
+  const actor = createRoleLifecycle(open, close);
+  const view = watchLifecycle(actor, watch);
+  actor.start();
+  return {
+    start: () => actor.send({ type: 'role.start' }),
+    stop: () => stopLifecycle(actor),
+    state: () => lifecycleStateName(actor.getSnapshot().value),
+    problem: () => view.problem(),
+  };
+}
+
 /** Stops a role's lifecycle and resolves once its close has run (however long the drain takes). */
 export async function stopLifecycle(actor: Actor<typeof roleLifecycleMachine>): Promise<void> {
   actor.send({ type: 'role.stop' });

@@ -23,7 +23,7 @@ import type { Completed, PartitionPipeline } from '../adapters/kafka/kafka-recor
 import { createKafkaSource, type KafkaSource } from '../adapters/kafka/kafka-source.js';
 import { authFailures } from '../adapters/kafka/kafka-client.js';
 import { openEventOutput, type EventOutput } from '../adapters/outputs/event-output.js';
-import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../actors/role-lifecycle.js';
+import { manageRoleLifecycle } from '../actors/role-lifecycle.js';
 import { metricOnce } from '../observability/metrics.js';
 import { registryFromConfig } from '../adapters/schemas/registry-from-config.js';
 import { isTransientSchemaFailure } from '../domain/schema/schema-failure.js';
@@ -269,7 +269,7 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     }, config.refineEverySeconds * 1000);
   }
 
-  const lifecycle = createRoleLifecycle(open, async () => {
+  const lifecycle = manageRoleLifecycle(open, async () => {
     stopping = true;
     clearInterval(refineTimer);
     // The source drains (files written, EventErrors sent, offsets committed) before the outputs close.
@@ -278,24 +278,22 @@ export function createLake(spec: RoleSpec, deps: RoleDeps, options: LakeRoleOpti
     await errors?.close();
     engine?.close();
     engine = undefined;
-  });
-  const lifecycleView = watchLifecycle(lifecycle, {
+  }, {
     logger, what: 'lake EventError output', onFatal: deps.onFatal,
     onAuthFailure: () => authFailures(registry).inc({ role, client: 'producer' }),
   });
-  lifecycle.start();
 
   return {
     spec,
     async start() {
-      lifecycle.send({ type: 'role.start' });
+      lifecycle.start();
     },
     async stop() {
-      await stopLifecycle(lifecycle);
+      await lifecycle.stop();
     },
     status(): RoleStatus {
-      const life = lifecycleStateName(lifecycle.getSnapshot().value);
-      const problem = lifecycleView.problem();
+      const life = lifecycle.state();
+      const problem = lifecycle.problem();
       const state = life === 'running' ? source?.state() ?? 'starting' : life;
       const lastError = source?.lastError();
       return {

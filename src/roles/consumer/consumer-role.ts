@@ -18,7 +18,7 @@ import { metricOnce } from '../../observability/metrics.js';
 import { insert, type Rejected } from '../../streams/insert.js';
 import { orderedMap } from '../../streams/ordered-map.js';
 import { createRowMapper } from './to-insert-item.js';
-import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { manageRoleLifecycle } from '../../actors/role-lifecycle.js';
 
 /**
  * The MySQL consumer role: one partition actor per assigned partition of the valid topic(s),
@@ -157,30 +157,28 @@ export function createConsumerRole(spec: RoleSpec, deps: RoleDeps): Role {
 
   // An unreachable EventError cluster at start is retried (capped backoff) like the processor's
   // outputs, instead of failing the daemon's start; a refused login fails this role only.
-  const lifecycle = createRoleLifecycle(open, async () => {
+  const lifecycle = manageRoleLifecycle(open, async () => {
     // The source drains (rows stored, offsets committed) before its outputs close.
     await source?.stop();
     abort.abort();
     await errors?.close();
     await db?.close();
-  });
-  const lifecycleView = watchLifecycle(lifecycle, {
+  }, {
     logger, what: 'consumer EventError output', onFatal: deps.onFatal,
     onAuthFailure: () => authFailures(registry).inc({ role, client: 'producer' }),
   });
-  lifecycle.start();
 
   return {
     spec,
     async start() {
-      lifecycle.send({ type: 'role.start' });
+      lifecycle.start();
     },
     async stop() {
-      await stopLifecycle(lifecycle);
+      await lifecycle.stop();
     },
     status(): RoleStatus {
-      const life = lifecycleStateName(lifecycle.getSnapshot().value);
-      const problem = lifecycleView.problem();
+      const life = lifecycle.state();
+      const problem = lifecycle.problem();
       const state = life === 'running' ? source?.state() ?? 'starting' : life;
       const database = db?.status();
       const lastError = source?.lastError();

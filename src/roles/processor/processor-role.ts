@@ -10,7 +10,7 @@ import { createRecentErrors } from '../../domain/event/recent-errors.js';
 import { openProcessorOutputs, type OutputDeps } from './processor-outputs.js';
 import { createProcessorPipeline } from './processor-pipeline.js';
 import { createCheckThreads, type CheckThreads } from './check-thread-pool.js';
-import { createRoleLifecycle, lifecycleStateName, stopLifecycle, watchLifecycle } from '../../actors/role-lifecycle.js';
+import { manageRoleLifecycle } from '../../actors/role-lifecycle.js';
 import { authFailures } from '../../adapters/kafka/kafka-client.js';
 
 /** Tuning and test seams of a processor role; the defaults are what production uses. */
@@ -104,31 +104,29 @@ export function createProcessor(spec: RoleSpec, deps: RoleDeps, options: Process
     logger.info({ group: input.identity, topics: input.topics, outputs: core.plan.endpoints.length }, 'processor outputs connected; consuming');
   }
 
-  const lifecycle = createRoleLifecycle(open, async () => {
+  const lifecycle = manageRoleLifecycle(open, async () => {
     // Order matters: the source drains (every in-flight record produced and committed)
     // before the producers close.
     await source?.stop();
     await checkThreads?.close();
     await sink?.close();
-  });
-  const lifecycleView = watchLifecycle(lifecycle, {
+  }, {
     logger, what: 'processor outputs', onFatal: deps.onFatal,
     onAuthFailure: () => authFailures(registry).inc({ role: `${spec.kind}/${spec.name}`, client: 'producer' }),
   });
-  lifecycle.start();
 
   return {
     spec,
     core,
     async start() {
-      lifecycle.send({ type: 'role.start' });
+      lifecycle.start();
     },
     async stop() {
-      await stopLifecycle(lifecycle);
+      await lifecycle.stop();
     },
     status(): RoleStatus {
-      const state = lifecycleStateName(lifecycle.getSnapshot().value);
-      const problem = lifecycleView.problem();
+      const state = lifecycle.state();
+      const problem = lifecycle.problem();
       const sourceState = source?.state() ?? state;
       const ready = state === 'running' && source?.state() === 'running' && (sink?.connected() ?? false);
       return {
